@@ -1,0 +1,92 @@
+"""What every command shares: opening the ledger, envelope options, reporting outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+import click
+
+from domain.ledger import Ledger, Outcome
+
+
+@dataclass
+class Settings:
+    """Global options of the ``netledger`` group."""
+
+    db: str
+    actor: str | None
+
+    def open(self, *, create: bool = False) -> Ledger:
+        return Ledger(self.db, actor=self.actor, create=create)
+
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+def envelope_options(*, effective_required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options every recording command takes: --effective, --source, --note, --event-id."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(
+            [
+                click.option(
+                    "--effective",
+                    required=effective_required,
+                    metavar="DATE",
+                    help="When it happened in the world: YYYY, YYYY-MM or YYYY-MM-DD.",
+                ),
+                click.option("--source", metavar="URL|REF", help="Where the fact comes from."),
+                click.option("--note", help="Free-text note."),
+                click.option(
+                    "--event-id",
+                    metavar="UUID",
+                    help="Id for the new event (default: a new UUID); re-sending an id is a no-op.",
+                ),
+            ]
+        ):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+def meta_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Pop the envelope options out of a command's keyword arguments."""
+    return {k: kwargs.pop(k) for k in ("effective", "source", "note", "event_id")}
+
+
+def report(outcome: Outcome, *, print_id: bool = False) -> None:
+    """Say what happened on stderr; print the new aggregate id on stdout when asked."""
+    event = outcome.event
+    where = f" at position {outcome.position}" if outcome.position else ""
+    if outcome.status == "already recorded":
+        click.echo(f"already recorded: {event.type_name} {event.event_id}{where}", err=True)
+    else:
+        click.echo(f"recorded {event.type_name} {event.event_id}{where}", err=True)
+    if print_id:
+        click.echo(str(outcome.aggregate_id))
+
+
+def writes(f: Callable[..., Outcome | None]) -> Callable[..., None]:
+    """Decorator: open (creating if needed) the ledger, run the command, close it."""
+
+    @wraps(f)
+    def wrapper(settings: Settings, *args: Any, **kwargs: Any) -> None:
+        with settings.open(create=True) as ledger:
+            f(ledger, *args, **kwargs)
+
+    return pass_settings(wrapper)
+
+
+def reads(f: Callable[..., Any]) -> Callable[..., None]:
+    """Decorator: open an existing ledger, run the command, close it."""
+
+    @wraps(f)
+    def wrapper(settings: Settings, *args: Any, **kwargs: Any) -> None:
+        with settings.open() as ledger:
+            f(ledger, *args, **kwargs)
+
+    return pass_settings(wrapper)

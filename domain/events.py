@@ -1,0 +1,278 @@
+"""The event envelope every ledger event shares, and the base aggregate.
+
+An event is a frozen pydantic model. Its envelope says *which* fact it is
+(``event_id``), *when it happened in the world* (``effective``, a date known to
+the year, month or day), *when the ledger learned it* (``recorded_at``, UTC,
+set by the ledger) and *who told it* (``recorded_by``), with an optional
+``source`` and ``note``. Its remaining fields are the fact itself.
+
+Aggregates are plain classes that keep their own history: replaying the
+history (skipping retracted events) gives the current state, so a retraction
+never edits anything. Public methods validate, then ``trigger`` an event;
+``apply`` only changes state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from domain.errors import InputError, RuleViolation
+from domain.values import DATE_FIX, CleanShortText, CleanText, PartialDate
+
+#: Fields of the envelope, in the order they are stored.
+ENVELOPE = ("event_id", "effective", "recorded_at", "recorded_by", "source", "note")
+
+
+class LedgerEvent(BaseModel):
+    """Base of every stored event (see the module docstring)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Schema version of this event class; bump it and add ``upcast_vN_vN+1``.
+    class_version: ClassVar[int] = 1
+    #: Public name of the event type, e.g. ``partnership.formed``.
+    type_name: ClassVar[str] = ""
+    #: The aggregate class the event belongs to (set by ``Aggregate``).
+    aggregate_class: ClassVar[type[Aggregate]]
+    #: Whether the event must say when it happened in the world.
+    requires_effective: ClassVar[bool] = True
+
+    originator_id: UUID
+    originator_version: int = Field(ge=1)
+    event_id: UUID
+    effective: PartialDate | None = None
+    recorded_at: AwareDatetime
+    recorded_by: CleanShortText
+    source: CleanText | None = None
+    note: CleanText | None = None
+
+    @model_validator(mode="after")
+    def _effective_given(self) -> LedgerEvent:
+        if self.requires_effective and self.effective is None:
+            raise ValueError("effective: a date is required for this event")
+        return self
+
+    def content(self) -> dict[str, Any]:
+        """What the event says, without ledger bookkeeping (for idempotency checks)."""
+        data = self.model_dump(
+            mode="json",
+            exclude={"originator_version", "recorded_at", "recorded_by"},
+        )
+        data["type"] = self.type_name
+        return data
+
+    def payload(self) -> dict[str, Any]:
+        """The event's own fields (everything outside the envelope), JSON-ready."""
+        return self.model_dump(mode="json", exclude={"originator_id", "originator_version", *ENVELOPE})
+
+
+class Meta(BaseModel):
+    """Envelope values supplied by the caller of a command."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: UUID
+    effective: PartialDate | None = None
+    recorded_at: AwareDatetime
+    recorded_by: CleanShortText
+    source: CleanText | None = None
+    note: CleanText | None = None
+
+
+class RetractedMixin(BaseModel):
+    """Fields of every aggregate's ``Retracted`` event."""
+
+    requires_effective: ClassVar[bool] = False
+
+    retracted_event_id: UUID
+    reason: CleanText
+
+
+TEvent = TypeVar("TEvent", bound=LedgerEvent)
+
+
+class Aggregate:
+    """Base aggregate: an id, a version, its history and pending events.
+
+    Subclasses define nested event classes (subclasses of ``LedgerEvent``),
+    ``_reset()`` to blank their state and ``_apply(event)`` to fold one
+    event in. Retractions are handled here once for all aggregates.
+    """
+
+    kind: ClassVar[str] = ""
+    Retracted: ClassVar[type[LedgerEvent]]
+
+    def __init__(self, aggregate_id: UUID) -> None:
+        self.id = aggregate_id
+        self.version = 0
+        self.history: list[LedgerEvent] = []
+        self.retracted: dict[UUID, LedgerEvent] = {}
+        self._pending: list[LedgerEvent] = []
+        self._reset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for value in vars(cls).values():
+            if isinstance(value, type) and issubclass(value, LedgerEvent):
+                value.aggregate_class = cls
+
+    # -- state ---------------------------------------------------------------------
+    def _reset(self) -> None:
+        raise NotImplementedError
+
+    def _apply(self, event: LedgerEvent) -> None:
+        raise NotImplementedError
+
+    @property
+    def exists(self) -> bool:
+        """False until created, and again once its creating event is retracted."""
+        raise NotImplementedError
+
+    def apply(self, event: LedgerEvent) -> None:
+        """Fold one stored or new event into the state (never validates)."""
+        self.history.append(event)
+        self.version = event.originator_version
+        if isinstance(event, RetractedMixin):
+            self.retracted[event.retracted_event_id] = event
+            self._reset()
+            for past in self.history:
+                if past.event_id not in self.retracted and not isinstance(past, RetractedMixin):
+                    self._apply(past)
+        else:
+            self._apply(event)
+
+    def event(self, event_id: UUID) -> LedgerEvent | None:
+        for past in self.history:
+            if past.event_id == event_id:
+                return past
+        return None
+
+    # -- commands --------------------------------------------------------------------
+    def build(self, cls: type[TEvent], meta: Meta, **fields: Any) -> TEvent:
+        """Validate the next event's shape from *meta* and *fields* (not yet applied)."""
+        try:
+            return cls.model_validate(
+                {
+                    "originator_id": self.id,
+                    "originator_version": self.version + 1,
+                    **meta.model_dump(exclude_none=True),
+                    **{k: v for k, v in fields.items() if v is not None},
+                }
+            )
+        except ValidationError as exc:
+            raise input_error(exc) from None
+
+    def record(self, event: TEvent) -> TEvent:
+        """Apply a built event and keep it pending for ``save``."""
+        self.apply(event)
+        self._pending.append(event)
+        return event
+
+    def trigger(self, cls: type[TEvent], meta: Meta, **fields: Any) -> TEvent:
+        """Build the next event, apply it, keep it pending."""
+        return self.record(self.build(cls, meta, **fields))
+
+    def retract(self, meta: Meta, retracted_event_id: UUID, reason: str) -> LedgerEvent:
+        """Record that an earlier event of this aggregate no longer counts."""
+        target = self.event(retracted_event_id)
+        if target is None:
+            raise RuleViolation(
+                "retracted_event_id",
+                f"event {retracted_event_id} is not part of {self.kind} {self.id}",
+            )
+        if isinstance(target, RetractedMixin):
+            raise RuleViolation(
+                "retracted_event_id",
+                f"event {retracted_event_id} is itself a retraction",
+                "record the original fact again as a new event instead",
+            )
+        if retracted_event_id in self.retracted:
+            raise RuleViolation(
+                "retracted_event_id",
+                f"event {retracted_event_id} is already retracted",
+                f"by event {self.retracted[retracted_event_id].event_id}",
+            )
+        return self.trigger(self.Retracted, meta, retracted_event_id=retracted_event_id, reason=reason)
+
+    def collect_events(self) -> list[LedgerEvent]:
+        """Hand the pending events to eventsourcing's ``Application.save``."""
+        events, self._pending = self._pending, []
+        return events
+
+    @property
+    def pending(self) -> list[LedgerEvent]:
+        return list(self._pending)
+
+
+def project(aggregate: Aggregate | None, events: Iterable[LedgerEvent]) -> Aggregate | None:
+    """Projector for eventsourcing's ``Repository.get``: fold events into an aggregate."""
+    for event in events:
+        if aggregate is None:
+            aggregate = event.aggregate_class(event.originator_id)
+        aggregate.apply(event)
+    return aggregate
+
+
+def utc_now() -> datetime:
+
+    return datetime.now(UTC)
+
+
+def check_order(start: PartialDate | None, end: PartialDate | None, field: str, what: str) -> None:
+    """Refuse an *end* that certainly falls before *start*."""
+    if start is not None and end is not None and end.certainly_before(start):
+        raise RuleViolation(
+            field,
+            f"{end} is before the {what} {start}",
+            f"give a date on or after {start}",
+        )
+
+
+def input_error(exc: ValidationError) -> InputError:
+    """Turn pydantic's first complaint into a one-line ``InputError``.
+
+    >>> from pydantic import TypeAdapter
+    >>> try:
+    ...     TypeAdapter(PartialDate).validate_python("22/08/2019")
+    ... except ValidationError as e:
+    ...     print(input_error(e))
+    invalid date '22/08/2019': not in a supported form (use YYYY, YYYY-MM or YYYY-MM-DD)
+    """
+    first = exc.errors()[0]
+    loc = ".".join(str(part) for part in first["loc"])
+    kind = first["type"]
+    msg = first["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if not loc and ": " in msg:  # model-level checks name their field first
+        loc, _, msg = msg.partition(": ")
+    fix = ""
+    if kind == "extra_forbidden":
+        msg = "unknown field"
+        fix = "remove it; see the event catalogue in docs/ for the fields of each event"
+    elif kind == "missing":
+        msg = "required field is missing"
+        fix = "give a value"
+    elif "date" in msg:
+        fix = DATE_FIX
+    elif kind == "literal_error" or kind == "enum":
+        fix = msg.replace("Input should be", "use")
+        msg = f"unknown value {first.get('input')!r}"
+    if len(msg) > 300:
+        msg = msg[:300] + "..."
+    count = exc.error_count()
+    if count > 1:
+        fix = (fix + "; " if fix else "") + f"{count - 1} more problem(s) in this record"
+    return InputError(loc, msg, fix)

@@ -1,0 +1,643 @@
+"""The eventsourcing Application: one method per command, all-or-nothing saves.
+
+Every command runs inside a ``Session`` (a unit of work): it loads the
+aggregates it needs, validates, triggers events, and the session saves every
+pending event in **one** transaction (eventsourcing's ``Application.save``).
+If another writer got there first (a version conflict, a duplicate event id,
+"database is locked"), the whole session is re-run on fresh state, with a
+bounded back-off; nothing is ever half-written or silently dropped.
+
+>>> import tempfile, os
+>>> ledger = Ledger(os.path.join(tempfile.mkdtemp(), "demo.db"), actor="kim", create=True)
+>>> _ = ledger.register_organisation("postech", sector="university", name_en="POSTECH")
+>>> _ = ledger.register_organisation("rist", sector="research_institute", name_en="RIST")
+>>> out = ledger.form_partnership(["postech:member", "rist:member"], effective="2019-10")
+>>> out.status, out.event.type_name, out.position
+('recorded', 'partnership.formed', 3)
+>>> ledger.close()
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Mapper, OperationalError, PersistenceError
+from pydantic import ValidationError
+
+from domain.agreement import Agreement
+from domain.errors import ConflictError, InputError, LedgerError, RuleViolation, StorageError
+from domain.events import Aggregate, LedgerEvent, Meta, input_error, project, utc_now
+from domain.mapper import PydanticMapper
+from domain.organisation import Organisation, organisation_id
+from domain.partnership import Partnership
+from domain.storage import SCHEMA_VERSION, LedgerSQLiteRecorder
+from domain.support import Support
+from domain.values import Party
+
+TAggregate = TypeVar("TAggregate", bound=Aggregate)
+T = TypeVar("T")
+
+#: How many times a session is re-run after a write conflict before giving up.
+MAX_ATTEMPTS = 12
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: ``recorded`` a new event, or found it ``already recorded``."""
+
+    status: Literal["recorded", "already recorded"]
+    event: LedgerEvent
+    position: int | None = None
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.event.originator_id
+
+
+def default_actor() -> str:
+    """``NETLEDGER_ACTOR``, else the operating-system user."""
+    actor = os.environ.get("NETLEDGER_ACTOR")
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def party_list(parties: Iterable[Party | str | dict[str, Any]], field: str) -> list[Party]:
+    """Accept ``Party`` objects, ``KEY[:ROLE]`` strings or ``{"key":..,"role":..}`` dicts."""
+    result = []
+    for i, p in enumerate(parties):
+        try:
+            if isinstance(p, Party):
+                result.append(p)
+            elif isinstance(p, str):
+                result.append(Party.parse(p))
+            else:
+                result.append(Party.model_validate(p))
+        except ValidationError as exc:
+            raise input_error(exc).at(f"{field}[{i}]") from None
+    return result
+
+
+class _App(Application[UUID]):
+    """eventsourcing Application configured with the project's mapper and recorder."""
+
+    name = "netledger"
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return PydanticMapper()
+
+
+class Session:
+    """A unit of work: aggregates loaded or created, and the events they will save."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.aggregates: dict[UUID, Aggregate | None] = {}
+        self.new_events: dict[UUID, LedgerEvent] = {}
+
+    # -- loading -------------------------------------------------------------------
+    def load(self, aggregate_id: UUID) -> Aggregate | None:
+        if aggregate_id not in self.aggregates:
+            self.aggregates[aggregate_id] = self.ledger.get(aggregate_id)
+        return self.aggregates[aggregate_id]
+
+    def get(self, cls: type[TAggregate], aggregate_id: UUID | str, field: str = "id") -> TAggregate:
+        """The existing aggregate of type *cls*, or a ``RuleViolation`` naming *field*."""
+        agg_id = _uuid(aggregate_id, field)
+        aggregate = self.load(agg_id)
+        if aggregate is None:
+            raise RuleViolation(
+                field, f"no {cls.kind} with id {agg_id}", f"check the id with 'netledger log --type {cls.kind}'"
+            )
+        if not isinstance(aggregate, cls):
+            raise RuleViolation(field, f"{agg_id} is a {aggregate.kind}, not a {cls.kind}", "")
+        return aggregate
+
+    def fresh(self, cls: type[TAggregate], aggregate_id: UUID) -> TAggregate:
+        """A new aggregate of *cls*, or the existing one (e.g. a retracted registration)."""
+        existing = self.load(aggregate_id)
+        if existing is None:
+            aggregate = cls(aggregate_id)
+            self.aggregates[aggregate_id] = aggregate
+            return aggregate
+        if not isinstance(existing, cls):
+            raise RuleViolation("event_id", f"{aggregate_id} already names a {existing.kind}", "give a new event_id")
+        return existing
+
+    def organisation(self, key: str, field: str, *, active: bool = True) -> Organisation:
+        org = self.load(organisation_id(key))
+        if not isinstance(org, Organisation) or not org.exists:
+            raise RuleViolation(
+                field, f"unknown organisation {key!r}", f"register it first: netledger org register {key} ..."
+            )
+        if active and org.is_dissolved:
+            raise RuleViolation(
+                field,
+                f"organisation {key!r} is dissolved" + (f" (since {org.dissolved})" if org.dissolved else ""),
+                "a dissolved organisation joins no new relation",
+            )
+        return org
+
+    def require_parties(self, parties: Sequence[Party], field: str) -> None:
+        for i, party in enumerate(parties):
+            self.organisation(party.key, f"{field}[{i}]")
+
+    # -- idempotency ------------------------------------------------------------------
+    def find_event(self, event_id: UUID) -> LedgerEvent | None:
+        if event_id in self.new_events:
+            return self.new_events[event_id]
+        found = self.ledger.find(event_id)
+        return found[1] if found else None
+
+    def replayed(self, meta: Meta, cls: type[LedgerEvent], originator_id: UUID | None, **fields: Any) -> Outcome | None:
+        """``already recorded`` when *meta.event_id* is in the ledger with this content.
+
+        The same id with other content is refused: an event id names one fact.
+        """
+        existing = self.find_event(meta.event_id)
+        if existing is None:
+            return None
+        same = False
+        if type(existing) is cls and originator_id == existing.originator_id:
+            try:
+                candidate = cls.model_validate(
+                    {
+                        "originator_id": originator_id,
+                        "originator_version": existing.originator_version,
+                        **meta.model_dump(exclude_none=True),
+                        **{k: v for k, v in fields.items() if v is not None},
+                    }
+                )
+            except ValidationError as exc:
+                raise input_error(exc) from None
+            same = candidate.content() == existing.content()
+        if not same:
+            raise RuleViolation(
+                "event_id",
+                f"{meta.event_id} is already recorded with different content ({existing.type_name})",
+                "give a new event_id, or retract the old event and record a correction",
+            )
+        position = self.ledger.find(meta.event_id)
+        return Outcome("already recorded", existing, position[0] if position else None)
+
+    def record(self, event: LedgerEvent) -> Outcome:
+        self.new_events[event.event_id] = event
+        return Outcome("recorded", event)
+
+
+class Ledger:
+    """The ledger: commands that record events, and reads of what was recorded.
+
+    Storage is one SQLite file (eventsourcing's recorder, WAL mode). Open an
+    existing ledger with ``Ledger(path)``; ``create=True`` makes a new one.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, actor: str | None = None, create: bool = False, name: str | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.actor = actor or default_actor()
+        is_new = not self.path.exists() or self.path.stat().st_size == 0
+        if is_new and not create:
+            raise StorageError("db", f"no ledger at {self.path}", "create one with 'netledger init', or pass --db PATH")
+        if is_new and not self.path.parent.exists():
+            raise StorageError("db", f"folder {self.path.parent} does not exist", "create it first")
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(self.path),
+            "APPLICATION_RECORDER_TOPIC": "domain.storage:LedgerSQLiteRecorder",
+            "CREATE_TABLE": "y" if is_new else "n",
+        }
+        try:
+            self.app = _App(env=env)
+            self.recorder: LedgerSQLiteRecorder = self.app.recorder  # type: ignore[assignment]
+            if is_new:
+                self.recorder.set_meta_defaults(
+                    {
+                        "name": name or self.path.stem,
+                        "ledger_id": str(uuid4()),
+                        "schema_version": str(SCHEMA_VERSION),
+                        "created_at": utc_now().isoformat(),
+                    }
+                )
+            self.meta = self.recorder.get_meta()
+        except PersistenceError as exc:
+            raise StorageError("db", f"{self.path} is not a readable netledger ledger ({exc})", "") from None
+        version = int(self.meta.get("schema_version", "0"))
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                "db",
+                f"{self.path} has schema version {version}, newer than this netledger ({SCHEMA_VERSION})",
+                "upgrade netledger",
+            )
+        if version < 1:
+            raise StorageError("db", f"{self.path} is not a netledger ledger", "run 'netledger init' on a new file")
+
+    @property
+    def name(self) -> str:
+        return self.meta["name"]
+
+    def close(self) -> None:
+        self.app.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the write path ----------------------------------------------------------
+    def run(self, work: Callable[[Session], T]) -> T:
+        """Run *work* in a session and save what it did in one transaction, retrying conflicts."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            session = Session(self)
+            result = work(session)
+            events = list(session.new_events.values())  # in the order the commands ran
+            if not events:
+                return result
+            try:
+                recordings = self.app.events.put(events)
+            except IntegrityError as exc:
+                reason = f"another writer changed the same records ({exc})"
+            except OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise StorageError("db", f"cannot write to {self.path}: {exc}", "") from None
+                reason = "the database stayed locked by another writer"
+            else:
+                positions = {r.domain_event.event_id: r.notification.id for r in recordings}  # type: ignore[attr-defined]
+                return _with_positions(result, positions)
+            time.sleep(min(2.0, 0.01 * 2**attempt) * random.uniform(0.5, 1.0))
+        raise ConflictError("", f"gave up after {MAX_ATTEMPTS} attempts: {reason}", "try again")
+
+    def meta_for(
+        self,
+        event_id: UUID | str | None = None,
+        effective: Any = None,
+        source: str | None = None,
+        note: str | None = None,
+        recorded_at: datetime | None = None,
+    ) -> Meta:
+        """Build and validate the envelope of a new event."""
+        try:
+            return Meta(
+                event_id=event_id if event_id is not None else uuid4(),
+                effective=effective,
+                recorded_at=recorded_at or utc_now(),
+                recorded_by=self.actor,
+                source=source,
+                note=note,
+            )
+        except ValidationError as exc:
+            raise input_error(exc) from None
+
+    # -- commands: organisations -------------------------------------------------
+    def register_organisation(
+        self,
+        key: str,
+        *,
+        sector: str,
+        name_ko: str | None = None,
+        name_en: str | None = None,
+        subtype: str | None = None,
+        identifiers: Sequence[str] = (),
+        country: str | None = None,
+        locality: str | None = None,
+        **meta: Any,
+    ) -> Outcome:
+        """Record that an organisation exists (``organisation.registered``)."""
+        m = self.meta_for(**meta)
+        fields = dict(
+            key=key,
+            sector=sector,
+            name_ko=name_ko,
+            name_en=name_en,
+            subtype=subtype,
+            identifiers=list(identifiers),
+            country=country,
+            locality=locality,
+        )
+        return self.run(lambda s: cmd_register(s, m, fields))
+
+    def rename_organisation(
+        self, key: str, *, name_ko: str | None = None, name_en: str | None = None, **meta: Any
+    ) -> Outcome:
+        """Record a new name; the old one stays in the history (``organisation.renamed``)."""
+        m = self.meta_for(**meta)
+        return self.run(lambda s: cmd_rename(s, m, dict(key=key, name_ko=name_ko, name_en=name_en)))
+
+    def dissolve_organisation(self, key: str, **meta: Any) -> Outcome:
+        """Record that an organisation ceased to exist (``organisation.dissolved``)."""
+        m = self.meta_for(**meta)
+        return self.run(lambda s: cmd_dissolve(s, m, dict(key=key)))
+
+    # -- commands: relations ---------------------------------------------------------
+    def form_partnership(self, parties: Iterable[Party | str], *, title: str | None = None, **meta: Any) -> Outcome:
+        """Record that two or more organisations started working together."""
+        m = self.meta_for(**meta)
+        fields = dict(parties=party_list(parties, "parties"), title=title)
+        return self.run(lambda s: cmd_form(s, m, fields))
+
+    def end_partnership(self, partnership_id: UUID | str, **meta: Any) -> Outcome:
+        m = self.meta_for(**meta)
+        return self.run(lambda s: cmd_close(s, m, Partnership, partnership_id, "end"))
+
+    def sign_agreement(
+        self, parties: Iterable[Party | str], *, kind: str, title: str, term_end: str | None = None, **meta: Any
+    ) -> Outcome:
+        m = self.meta_for(**meta)
+        fields = dict(parties=party_list(parties, "parties"), kind=kind, title=title, term_end=term_end)
+        return self.run(lambda s: cmd_sign(s, m, fields))
+
+    def amend_agreement(
+        self,
+        agreement_id: UUID | str,
+        *,
+        title: str | None = None,
+        parties: Iterable[Party | str] | None = None,
+        term_end: str | None = None,
+        **meta: Any,
+    ) -> Outcome:
+        m = self.meta_for(**meta)
+        fields = dict(
+            title=title, term_end=term_end, parties=None if parties is None else party_list(parties, "parties")
+        )
+        return self.run(lambda s: cmd_amend_agreement(s, m, agreement_id, fields))
+
+    def terminate_agreement(self, agreement_id: UUID | str, **meta: Any) -> Outcome:
+        m = self.meta_for(**meta)
+        return self.run(lambda s: cmd_close(s, m, Agreement, agreement_id, "terminate"))
+
+    def award_support(
+        self,
+        *,
+        kind: str,
+        funders: Iterable[Party | str],
+        recipients: Iterable[Party | str],
+        programme: str | None = None,
+        amount: Any = None,
+        currency: str | None = None,
+        planned_start: str | None = None,
+        planned_end: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        reference: str | None = None,
+        **meta: Any,
+    ) -> Outcome:
+        m = self.meta_for(**meta)
+        fields = dict(
+            kind=kind,
+            funders=party_list(funders, "funders"),
+            recipients=party_list(recipients, "recipients"),
+            programme=programme,
+            amount=amount,
+            currency=currency,
+            planned_start=planned_start,
+            planned_end=planned_end,
+            title=title,
+            description=description,
+            reference=reference,
+        )
+        return self.run(lambda s: cmd_award(s, m, fields))
+
+    def amend_support(
+        self,
+        support_id: UUID | str,
+        *,
+        amount: Any = None,
+        currency: str | None = None,
+        planned_start: str | None = None,
+        planned_end: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        **meta: Any,
+    ) -> Outcome:
+        m = self.meta_for(**meta)
+        fields = dict(
+            amount=amount,
+            currency=currency,
+            planned_start=planned_start,
+            planned_end=planned_end,
+            title=title,
+            description=description,
+        )
+        return self.run(lambda s: cmd_amend_support(s, m, support_id, fields))
+
+    def disburse_support(self, support_id: UUID | str, *, amount: Any, currency: str, **meta: Any) -> Outcome:
+        m = self.meta_for(**meta)
+        return self.run(lambda s: cmd_disburse(s, m, support_id, dict(amount=amount, currency=currency)))
+
+    def end_support(self, support_id: UUID | str, **meta: Any) -> Outcome:
+        m = self.meta_for(**meta)
+        return self.run(lambda s: cmd_close(s, m, Support, support_id, "end"))
+
+    def withdraw_support(self, support_id: UUID | str, **meta: Any) -> Outcome:
+        m = self.meta_for(**meta)
+        return self.run(lambda s: cmd_close(s, m, Support, support_id, "withdraw"))
+
+    def retract(self, event_id: UUID | str, *, reason: str, **meta: Any) -> Outcome:
+        """Record that an earlier event no longer counts (it stays in the log)."""
+        m = self.meta_for(**meta)
+        return self.run(lambda s: cmd_retract(s, m, dict(retracted_event_id=event_id, reason=reason)))
+
+    def append(self, records: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]]) -> list[Outcome]:
+        """Append events given in the ledger's JSON Lines format, all or nothing."""
+        from domain.records import parse_records
+
+        commands = parse_records(self, records)
+        return self.run(lambda s: [command(s) for command in commands])
+
+    # -- reads ------------------------------------------------------------------------
+    def get(self, aggregate_id: UUID, version: int | None = None) -> Aggregate | None:
+        """The aggregate with this id (optionally as it was at *version*), or None."""
+        try:
+            return self.app.repository.get(aggregate_id, version=version, projector_func=project)
+        except AggregateNotFoundError:
+            return None
+
+    def organisation(self, key: str) -> Organisation | None:
+        org = self.get(organisation_id(key))
+        return org if isinstance(org, Organisation) else None
+
+    def find(self, event_id: UUID | str) -> tuple[int, LedgerEvent] | None:
+        """Position and event of the event with this id, or None."""
+        found = self.recorder.find_event(_uuid(event_id, "event_id"))
+        if found is None:
+            return None
+        position, originator_id, version = found
+        stored = self.recorder.select_events(originator_id, gt=version - 1, lte=version)
+        return position, self.app.mapper.to_domain_event(stored[0])  # type: ignore[return-value]
+
+    def events(self, after: int = 0, upto: int | None = None, page: int = 1000) -> Iterator[tuple[int, LedgerEvent]]:
+        """Every event in recorded order as ``(position, event)``, paging through the log."""
+        start = after
+        while True:
+            notifications = self.recorder.select_notifications(start, page, stop=upto, inclusive_of_start=False)
+            for n in notifications:
+                yield n.id, self.app.mapper.to_domain_event(n)  # type: ignore[misc]
+            if len(notifications) < page:
+                return
+            start = notifications[-1].id
+
+    def count(self) -> int:
+        return self.recorder.count_events()
+
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+
+def _uuid(value: UUID | str, field: str) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value).strip())
+    except ValueError:
+        raise InputError(field, f"{value!r} is not a UUID", "copy the id from 'netledger log'") from None
+
+
+def _with_positions(result: T, positions: dict[UUID, int]) -> T:
+    def fill(outcome: Outcome) -> Outcome:
+        if outcome.status == "recorded" and outcome.event.event_id in positions:
+            return Outcome(outcome.status, outcome.event, positions[outcome.event.event_id])
+        return outcome
+
+    if isinstance(result, Outcome):
+        return fill(result)  # type: ignore[return-value]
+    if isinstance(result, list):
+        return [fill(o) if isinstance(o, Outcome) else o for o in result]  # type: ignore[return-value]
+    return result
+
+
+# -- commands, as functions of a session (shared by the methods above and by append) --
+def cmd_register(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
+    key = fields["key"]
+    org_id = organisation_id(key) if isinstance(key, str) else uuid4()
+    if done := s.replayed(m, Organisation.Registered, org_id, **fields):
+        return done
+    org = s.fresh(Organisation, org_id)
+    return s.record(org.register(m, **fields))
+
+
+def cmd_rename(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
+    if done := s.replayed(m, Organisation.Renamed, organisation_id(fields["key"]), **fields):
+        return done
+    org = s.organisation(fields["key"], "key")
+    return s.record(org.rename(m, fields.get("name_ko"), fields.get("name_en")))
+
+
+def cmd_dissolve(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
+    if done := s.replayed(m, Organisation.Dissolved, organisation_id(fields["key"]), **fields):
+        return done
+    org = s.organisation(fields["key"], "key")
+    return s.record(org.dissolve(m))
+
+
+def cmd_form(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
+    if done := s.replayed(m, Partnership.Formed, m.event_id, **fields):
+        return done
+    p = s.fresh(Partnership, m.event_id)
+    event = p.build(Partnership.Formed, m, **fields)
+    s.require_parties(event.parties, "parties")
+    return s.record(p.record(event))
+
+
+def cmd_sign(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
+    if done := s.replayed(m, Agreement.Signed, m.event_id, **fields):
+        return done
+    a = s.fresh(Agreement, m.event_id)
+    event = a.build(Agreement.Signed, m, **fields)
+    s.require_parties(event.parties, "parties")
+    return s.record(a.record(event))
+
+
+def cmd_amend_agreement(s: Session, m: Meta, agreement_id: UUID | str, fields: dict[str, Any]) -> Outcome:
+    agg_id = _uuid(agreement_id, "agreement_id")
+    if done := s.replayed(m, Agreement.Amended, agg_id, **fields):
+        return done
+    a = s.get(Agreement, agg_id, "agreement_id")
+    event = a.amend(m, **fields)
+    if isinstance(event, Agreement.Amended) and event.parties is not None:
+        s.require_parties(event.parties, "parties")
+    return s.record(event)
+
+
+def cmd_award(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
+    if done := s.replayed(m, Support.Awarded, m.event_id, **fields):
+        return done
+    sup = s.fresh(Support, m.event_id)
+    event = sup.build(Support.Awarded, m, **fields)
+    s.require_parties(event.funders, "funders")
+    s.require_parties(event.recipients, "recipients")
+    if event.programme is not None:
+        programme = s.organisation(event.programme, "programme")
+        if programme.registered is not None and programme.registered.sector != "programme":
+            raise RuleViolation(
+                "programme",
+                f"{event.programme!r} is a {programme.registered.sector}, not a programme",
+                "register the programme as an organisation of sector 'programme'",
+            )
+    return s.record(sup.record(event))
+
+
+def cmd_amend_support(s: Session, m: Meta, support_id: UUID | str, fields: dict[str, Any]) -> Outcome:
+    agg_id = _uuid(support_id, "support_id")
+    if done := s.replayed(m, Support.Amended, agg_id, **fields):
+        return done
+    return s.record(s.get(Support, agg_id, "support_id").amend(m, **fields))
+
+
+def cmd_disburse(s: Session, m: Meta, support_id: UUID | str, fields: dict[str, Any]) -> Outcome:
+    agg_id = _uuid(support_id, "support_id")
+    if done := s.replayed(m, Support.Disbursed, agg_id, **fields):
+        return done
+    return s.record(s.get(Support, agg_id, "support_id").disburse(m, **fields))
+
+
+_CLOSERS: dict[tuple[type[Aggregate], str], type[LedgerEvent]] = {
+    (Partnership, "end"): Partnership.Ended,
+    (Agreement, "terminate"): Agreement.Terminated,
+    (Support, "end"): Support.Ended,
+    (Support, "withdraw"): Support.Withdrawn,
+}
+
+
+def cmd_close(s: Session, m: Meta, cls: type[Aggregate], aggregate_id: UUID | str, verb: str) -> Outcome:
+    field = f"{cls.kind}_id"
+    agg_id = _uuid(aggregate_id, field)
+    if done := s.replayed(m, _CLOSERS[(cls, verb)], agg_id):
+        return done
+    aggregate = s.get(cls, agg_id, field)
+    return s.record(getattr(aggregate, verb)(m))
+
+
+def cmd_retract(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
+    target_id = _uuid(fields["retracted_event_id"], "retracted_event_id")
+    target = s.find_event(target_id)
+    if target is None:
+        if done := s.replayed(m, LedgerEvent, None):
+            return done
+        raise RuleViolation(
+            "retracted_event_id", f"no event with id {target_id} in this ledger", "check the id with 'netledger log'"
+        )
+    aggregate = s.load(target.originator_id)
+    if aggregate is None:  # pragma: no cover - an indexed event always has its aggregate
+        raise RuleViolation("retracted_event_id", f"event {target_id} has no aggregate", "")
+    extra = {"key": aggregate.history[0].key} if isinstance(aggregate, Organisation) else {}  # type: ignore[attr-defined]
+    if done := s.replayed(m, aggregate.Retracted, aggregate.id, **extra, **fields):
+        return done
+    return s.record(aggregate.retract(m, target_id, fields["reason"]))
+
+
+__all__ = ["Ledger", "LedgerError", "Outcome", "Session", "default_actor", "timezone", "utc_now"]

@@ -1,0 +1,93 @@
+"""Storage: eventsourcing's SQLite recorder plus the ledger's own tables.
+
+Beside eventsourcing's ``stored_events`` table the recorder keeps, written in
+the same transaction as the events:
+
+- ``event_index``: ``event_id`` -> (position, aggregate id, version), so an
+  event can be found by its id without scanning (idempotency, retraction);
+  its primary key also stops two writers recording one ``event_id`` twice.
+- ``ledger_meta``: the ledger's name, id and schema version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from domain.mapper import LedgerStoredEvent
+
+#: Version of the ledger's own table layout, stored in ``ledger_meta``.
+SCHEMA_VERSION = 1
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    """SQLite application recorder that also maintains ``event_index``."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS event_index ("
+            "event_id TEXT PRIMARY KEY, "
+            "position INTEGER NOT NULL UNIQUE, "
+            "originator_id TEXT NOT NULL, "
+            "originator_version INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # Events first (NOTES: reading before writing provokes "database is locked").
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        assert positions is not None
+        c.executemany(
+            "INSERT INTO event_index VALUES (?,?,?,?)",
+            [
+                (_event_id(s), p, _hex(s.originator_id), s.originator_version)
+                for s, p in zip(stored_events, positions, strict=True)
+            ],
+        )
+        return positions
+
+    # -- reads -------------------------------------------------------------------------
+    def find_event(self, event_id: UUID) -> tuple[int, UUID, int] | None:
+        """Position, aggregate id and version of the event with this id, if recorded."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT position, originator_id, originator_version FROM event_index WHERE event_id=?",
+                (str(event_id),),
+            )
+            row = c.fetchone()
+        if row is None:
+            return None
+        return row[0], UUID(row[1]), row[2]
+
+    def count_events(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT COUNT(*) FROM stored_events")
+            return int(c.fetchone()[0])
+
+    def get_meta(self) -> dict[str, str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT key, value FROM ledger_meta")
+            return {row[0]: row[1] for row in c.fetchall()}
+
+    def set_meta_defaults(self, values: dict[str, str]) -> None:
+        """Write meta values that are not set yet (never overwrites)."""
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany("INSERT OR IGNORE INTO ledger_meta VALUES (?, ?)", list(values.items()))
+
+
+def _event_id(stored: StoredEvent) -> str:
+    if isinstance(stored, LedgerStoredEvent):
+        return stored.event_id
+    return str(json.loads(stored.state)["event_id"])  # written by another mapper
+
+
+def _hex(originator_id: UUID | str) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id

@@ -1,0 +1,224 @@
+"""Value objects shared by every event: dates with precision, keys, parties, money.
+
+>>> d = PartialDate.parse("2019-07")
+>>> d.precision, d.first_day.isoformat(), d.last_day.isoformat()
+('month', '2019-07-01', '2019-07-31')
+>>> PartialDate.parse("2019-02-30")
+Traceback (most recent call last):
+...
+ValueError: invalid date '2019-02-30': that day does not exist
+>>> Party.parse("postech:partner")
+Party(key='postech', role='partner')
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import re
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+)
+from pydantic_core import core_schema
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+DATE_FIX = "use YYYY, YYYY-MM or YYYY-MM-DD"
+
+
+class PartialDate:
+    """A calendar date known to the year, the month or the day.
+
+    Stored and printed exactly as given (``2019``, ``2019-07``, ``2019-07-15``).
+    A partial date covers an interval: ``first_day`` .. ``last_day``.
+    """
+
+    __slots__ = ("first_day", "last_day", "precision", "text")
+
+    def __init__(self, text: str, precision: str, first_day: date, last_day: date) -> None:
+        self.text = text
+        self.precision = precision
+        self.first_day = first_day
+        self.last_day = last_day
+
+    @classmethod
+    def parse(cls, value: object) -> PartialDate:
+        if isinstance(value, PartialDate):
+            return value
+        if isinstance(value, date):
+            return cls.parse(value.isoformat())
+        if not isinstance(value, str):
+            raise ValueError(f"expected a date string, got {type(value).__name__}")
+        text = value.strip()
+        m = _DATE_RE.match(text)
+        if not m:
+            raise ValueError(f"invalid date {value!r}: not in a supported form")
+        year = int(m.group(1))
+        if year < 1:
+            raise ValueError(f"invalid date {value!r}: year 0000 does not exist")
+        if m.group(3):
+            try:
+                day = date(year, int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                raise ValueError(f"invalid date {value!r}: that day does not exist") from None
+            return cls(text, "day", day, day)
+        if m.group(2):
+            month = int(m.group(2))
+            if not 1 <= month <= 12:
+                raise ValueError(f"invalid date {value!r}: month {month} does not exist")
+            last = calendar.monthrange(year, month)[1]
+            return cls(text, "month", date(year, month, 1), date(year, month, last))
+        return cls(text, "year", date(year, 1, 1), date(year, 12, 31))
+
+    def certainly_before(self, other: PartialDate) -> bool:
+        """True when every day this date may mean lies before every day of *other*."""
+        return self.last_day < other.first_day
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"PartialDate({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PartialDate) and self.text == other.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_plain_validator_function(
+            cls.parse,
+            serialization=core_schema.plain_serializer_function_ser_schema(str, when_used="always"),
+            json_schema_input_schema=core_schema.str_schema(),
+        )
+
+
+_KEY_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9])?$")
+KEY_FIX = "use lowercase letters, digits, '-', '_' or '.', e.g. 'postech'"
+
+
+def _check_key(value: str) -> str:
+    if not _KEY_RE.match(value):
+        raise ValueError(f"invalid key {value!r}")
+    return value
+
+
+OrgKey = Annotated[str, AfterValidator(_check_key)]
+"""A stable slug naming one organisation, e.g. ``postech``."""
+
+_ID_RE = re.compile(r"^([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*):(\S(?:.*\S)?)$")
+
+
+def _check_identifier(value: str) -> str:
+    m = _ID_RE.match(value)
+    if not m or len(value) > 200:
+        raise ValueError(f"invalid identifier {value!r}: expected SCHEME:ID, e.g. KR-BRN:4028224197")
+    return f"{m.group(1).upper()}:{m.group(2)}"
+
+
+Identifier = Annotated[str, AfterValidator(_check_identifier)]
+"""An organisation identifier as ``SCHEME:ID`` (scheme upper-cased), e.g. ``KR-BRN:4028224197``."""
+
+
+@cache
+def _codes(filename: str) -> frozenset[str]:
+    with resources.files("domain.data").joinpath(filename).open(encoding="utf-8") as f:
+        return frozenset(row["Code"] for row in csv.DictReader(f))
+
+
+def currencies() -> frozenset[str]:
+    """ISO 4217 codes (current and historic), from the 360Giving 1.4.3 codelist."""
+    return _codes("currency.csv")
+
+
+def countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes, from the 360Giving 1.4.3 codelist."""
+    return _codes("countryCode.csv")
+
+
+def _check_currency(value: str) -> str:
+    if value not in currencies():
+        raise ValueError(f"unknown currency {value!r}: use an ISO 4217 code such as KRW, USD or GBP")
+    return value
+
+
+def _check_country(value: str) -> str:
+    if value not in countries():
+        raise ValueError(f"unknown country {value!r}: use an ISO 3166-1 alpha-2 code such as KR")
+    return value
+
+
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+Currency = Annotated[str, BeforeValidator(_upper), AfterValidator(_check_currency)]
+Country = Annotated[str, BeforeValidator(_upper), AfterValidator(_check_country)]
+
+
+def _check_amount(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("amount must be a finite number")
+    if value < 0:
+        raise ValueError(f"amount {value} is negative: amounts are >= 0")
+    if value.adjusted() >= 18:
+        raise ValueError(f"amount {value} is too large (at most 18 digits before the point)")
+    return value
+
+
+def _reject_float(value: object) -> object:
+    # Binary floats cannot hold money exactly: accept strings and integers only.
+    if isinstance(value, float):
+        raise ValueError("give amounts as a string or an integer, not a float")
+    if isinstance(value, bool):
+        raise ValueError("amount must be a number")
+    return value
+
+
+Amount = Annotated[Decimal, BeforeValidator(_reject_float), AfterValidator(_check_amount)]
+
+Text = Annotated[str, Field(min_length=1, max_length=10_000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+CleanText = Annotated[str, AfterValidator(_no_nul), Field(min_length=1, max_length=10_000)]
+CleanShortText = Annotated[str, AfterValidator(_no_nul), Field(min_length=1, max_length=500)]
+
+
+class Party(BaseModel):
+    """One organisation taking part in a relation, with its role (free text)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: OrgKey
+    role: CleanShortText | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Party:
+        """Parse ``KEY`` or ``KEY:ROLE``."""
+        key, _, role = text.partition(":")
+        return cls(key=key.strip(), role=role.strip() or None)
+
+    def __repr__(self) -> str:
+        return f"Party(key={self.key!r}, role={self.role!r})"
+
+    def __str__(self) -> str:
+        return f"{self.key}:{self.role}" if self.role else self.key
