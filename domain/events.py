@@ -14,6 +14,7 @@ never edits anything. Public methods validate, then ``trigger`` an event;
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
@@ -256,8 +257,9 @@ def input_error(exc: ValidationError) -> InputError:
     msg = first["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    if not loc and ": " in msg:  # model-level checks name their field first
-        loc, _, msg = msg.partition(": ")
+    head, sep, rest = msg.partition(": ")
+    if not loc and sep and re.fullmatch(r"[a-z_/.]+", head):  # model-level checks name their field first
+        loc, msg = head, rest
     fix = ""
     if kind == "extra_forbidden":
         msg = "unknown field"
