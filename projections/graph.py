@@ -92,7 +92,7 @@ class NetworkFold:
     # -- ties -------------------------------------------------------------------------
     def _ties(self, aggregate: Aggregate) -> None:
         """Replace the ties of *aggregate* by the ones its current state implies."""
-        self.graph.remove_edges_from(self._edges.pop(aggregate.id, []))
+        self.graph.remove_edges_from(self._edges.pop(aggregate.id, []))  # type: ignore[arg-type]  # (u, v, key) triples
         added = []
         for number, (u, v, attrs) in enumerate(ties_of(aggregate)):
             for node in (u, v):
