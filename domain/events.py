@@ -36,10 +36,21 @@ from domain.values import DATE_FIX, CleanShortText, CleanText, PartialDate
 ENVELOPE = ("event_id", "effective", "recorded_at", "recorded_by", "source", "note")
 
 
-class LedgerEvent(BaseModel):
-    """Base of every stored event (see the module docstring)."""
+class Envelope(BaseModel):
+    """What every event says about itself, whatever fact it records."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: UUID
+    effective: PartialDate | None = None
+    recorded_at: AwareDatetime
+    recorded_by: CleanShortText
+    source: CleanText | None = None
+    note: CleanText | None = None
+
+
+class LedgerEvent(Envelope):
+    """Base of every stored event (see the module docstring)."""
 
     #: Schema version of this event class; bump it and add ``upcast_vN_vN+1``.
     class_version: ClassVar[int] = 1
@@ -52,12 +63,6 @@ class LedgerEvent(BaseModel):
 
     originator_id: UUID
     originator_version: int = Field(ge=1)
-    event_id: UUID
-    effective: PartialDate | None = None
-    recorded_at: AwareDatetime
-    recorded_by: CleanShortText
-    source: CleanText | None = None
-    note: CleanText | None = None
 
     @model_validator(mode="after")
     def _effective_given(self) -> LedgerEvent:
@@ -79,17 +84,8 @@ class LedgerEvent(BaseModel):
         return self.model_dump(mode="json", exclude={"originator_id", "originator_version", *ENVELOPE})
 
 
-class Meta(BaseModel):
+class Meta(Envelope):
     """Envelope values supplied by the caller of a command."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    event_id: UUID
-    effective: PartialDate | None = None
-    recorded_at: AwareDatetime
-    recorded_by: CleanShortText
-    source: CleanText | None = None
-    note: CleanText | None = None
 
 
 class RetractedMixin(BaseModel):
