@@ -30,6 +30,7 @@ from domain.events import Aggregate, LedgerEvent
 from domain.organisation import Organisation
 from domain.partnership import Partnership
 from domain.support import Support
+from domain.values import PartialDate
 
 
 class NetworkFold:
@@ -118,8 +119,7 @@ def ties_of(aggregate: Aggregate) -> list[tuple[str, str, dict[str, Any]]]:
                 **common,
                 "kind": "partnership",
                 "title": _title(aggregate),
-                "start": str(aggregate.start),
-                "end": _str(end),
+                **_interval(aggregate.start, end),
             },
         )
     if isinstance(aggregate, Agreement):
@@ -131,8 +131,7 @@ def ties_of(aggregate: Aggregate) -> list[tuple[str, str, dict[str, Any]]]:
                 **common,
                 "kind": aggregate.signed.kind,
                 "title": aggregate.title,
-                "start": str(aggregate.start),
-                "end": _str(end),
+                **_interval(aggregate.start, end),
                 "term_end": _str(aggregate.term_end),
             },
         )
@@ -144,14 +143,23 @@ def ties_of(aggregate: Aggregate) -> list[tuple[str, str, dict[str, Any]]]:
             **common,
             "kind": award.kind,
             "title": aggregate.title,
-            "start": str(award.effective),
-            "end": _str(end),
+            **_interval(award.effective, end),
             "amount": str(aggregate.amount) if aggregate.amount is not None else None,
             "currency": aggregate.currency,
             "programme": award.programme,
         }
         return [(f.key, r.key, {**attrs, "roles": [f.role, r.role]}) for f in award.funders for r in award.recipients]
     return []
+
+
+def _interval(start: PartialDate | None, end: PartialDate | None) -> dict[str, Any]:
+    """Start and end as written, and as ISO first days for fast as-of selection."""
+    return {
+        "start": _str(start),
+        "end": _str(end),
+        "start_on": start.first_day.isoformat() if start else None,
+        "end_on": end.first_day.isoformat() if end else None,
+    }
 
 
 def _pairs(parties: list[Any], attrs: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
