@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -75,8 +76,16 @@ def writes(f: Callable[..., Outcome | None]) -> Callable[..., None]:
 
     @wraps(f)
     def wrapper(settings: Settings, *args: Any, **kwargs: Any) -> None:
-        with settings.open(create=True) as ledger:
-            f(ledger, *args, **kwargs)
+        path = Path(settings.db)
+        is_new = not path.exists()
+        try:
+            with settings.open(create=True) as ledger:
+                f(ledger, *args, **kwargs)
+        except BaseException:
+            if is_new:  # a refused first command leaves no empty ledger behind
+                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    leftover.unlink(missing_ok=True)
+            raise
 
     return pass_settings(wrapper)
 

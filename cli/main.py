@@ -7,6 +7,7 @@ Expected errors print one line on stderr, never a traceback.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from typing import Any
 
 import click
@@ -28,6 +29,9 @@ class LedgerGroup(click.Group):
         except LedgerError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except BrokenPipeError:  # e.g. `netledger log | head`: the reader left, nothing went wrong
+            sys.stdout = None
+            ctx.exit(0)
         except (PersistenceError, sqlite3.Error) as exc:
             message = " ".join(str(exc).split())
             click.echo(f"Error: db: the ledger storage failed: {message}", err=True)

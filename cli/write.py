@@ -14,13 +14,13 @@ from domain.ledger import Ledger
 
 
 @click.command()
-@click.argument("event_id", metavar="EVENT_ID")
+@click.argument("target", metavar="EVENT_ID")
 @click.option("--reason", required=True, help="Why the event no longer counts.")
 @envelope_options()
 @writes
-def retract(ledger: Ledger, event_id: str, reason: str, **kwargs: object) -> None:
+def retract(ledger: Ledger, target: str, reason: str, **kwargs: object) -> None:
     """Record that EVENT_ID no longer counts (it stays in the log)."""
-    report(ledger.retract(event_id, reason=reason, **meta_kwargs(kwargs)))
+    report(ledger.retract(target, reason=reason, **meta_kwargs(kwargs)))
 
 
 def read_jsonl(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:

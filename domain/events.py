@@ -263,7 +263,7 @@ def input_error(exc: ValidationError) -> InputError:
     elif kind == "missing":
         msg = "required field is missing"
         fix = "give a value"
-    elif "date" in msg:
+    elif msg.startswith("invalid date"):
         fix = DATE_FIX
     elif kind == "literal_error" or kind == "enum":
         fix = msg.replace("Input should be", "use")

@@ -32,17 +32,18 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper, OperationalError, PersistenceError
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from domain.agreement import Agreement
 from domain.errors import ConflictError, InputError, LedgerError, RuleViolation, StorageError
 from domain.events import Aggregate, LedgerEvent, Meta, input_error, project, utc_now
+from domain.integrity.chain import ChainError
 from domain.mapper import PydanticMapper
 from domain.organisation import Organisation, organisation_id
 from domain.partnership import Partnership
 from domain.storage import SCHEMA_VERSION, LedgerSQLiteRecorder
 from domain.support import Support
-from domain.values import Party
+from domain.values import OrgKey, PartialDate, Party
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 T = TypeVar("T")
@@ -123,7 +124,7 @@ class Session:
                 field, f"no {cls.kind} with id {agg_id}", f"check the id with 'netledger log --type {cls.kind}'"
             )
         if not isinstance(aggregate, cls):
-            raise RuleViolation(field, f"{agg_id} is a {aggregate.kind}, not a {cls.kind}", "")
+            raise RuleViolation(field, f"{agg_id} is {_a(aggregate.kind)}, not {_a(cls.kind)}", "")
         return aggregate
 
     def fresh(self, cls: type[TAggregate], aggregate_id: UUID) -> TAggregate:
@@ -134,26 +135,33 @@ class Session:
             self.aggregates[aggregate_id] = aggregate
             return aggregate
         if not isinstance(existing, cls):
-            raise RuleViolation("event_id", f"{aggregate_id} already names a {existing.kind}", "give a new event_id")
+            raise RuleViolation("event_id", f"{aggregate_id} already names {_a(existing.kind)}", "give a new event_id")
         return existing
 
-    def organisation(self, key: str, field: str, *, active: bool = True) -> Organisation:
+    def organisation(self, key: str, field: str, *, on: PartialDate | None = None) -> Organisation:
+        """The registered organisation *key*, able to take part in a relation starting *on*.
+
+        A dissolved organisation joins no relation that starts on or after its
+        dissolution (or at all, when either date is unknown); a relation that
+        certainly started before the dissolution can still be recorded.
+        """
         org = self.load(organisation_id(key))
         if not isinstance(org, Organisation) or not org.exists:
             raise RuleViolation(
                 field, f"unknown organisation {key!r}", f"register it first: netledger org register {key} ..."
             )
-        if active and org.is_dissolved:
+        dissolved = org.dissolved
+        if org.is_dissolved and not (on is not None and dissolved and on.certainly_before(dissolved)):
             raise RuleViolation(
                 field,
-                f"organisation {key!r} is dissolved" + (f" (since {org.dissolved})" if org.dissolved else ""),
-                "a dissolved organisation joins no new relation",
+                f"organisation {key!r} is dissolved" + (f" (since {dissolved})" if dissolved else ""),
+                "a dissolved organisation joins no relation starting after its dissolution",
             )
         return org
 
-    def require_parties(self, parties: Sequence[Party], field: str) -> None:
+    def require_parties(self, parties: Sequence[Party], field: str, on: PartialDate | None) -> None:
         for i, party in enumerate(parties):
-            self.organisation(party.key, f"{field}[{i}]")
+            self.organisation(party.key, f"{field}[{i}]", on=on)
 
     # -- idempotency ------------------------------------------------------------------
     def find_event(self, event_id: UUID) -> LedgerEvent | None:
@@ -245,6 +253,16 @@ class Ledger:
             )
         if version < 1:
             raise StorageError("db", f"{self.path} is not a netledger ledger", "run 'netledger init' on a new file")
+        #: A ledger from before the hash chain can be read but not written until migrated.
+        self.needs_migration = version < SCHEMA_VERSION
+
+    def require_current_schema(self) -> None:
+        if self.needs_migration:
+            raise RuleViolation(
+                "db",
+                f"{self.path} predates the hash chain (schema {self.meta.get('schema_version')})",
+                "run 'netledger migrate' once, then try again",
+            )
 
     @property
     def name(self) -> str:
@@ -262,6 +280,7 @@ class Ledger:
     # -- the write path ----------------------------------------------------------
     def run(self, work: Callable[[Session], T]) -> T:
         """Run *work* in a session and save what it did in one transaction, retrying conflicts."""
+        self.require_current_schema()
         for attempt in range(1, MAX_ATTEMPTS + 1):
             session = Session(self)
             result = work(session)
@@ -272,6 +291,8 @@ class Ledger:
                 recordings = self.app.events.put(events)
             except IntegrityError as exc:
                 reason = f"another writer changed the same records ({exc})"
+            except ChainError as exc:
+                raise RuleViolation("db", f"refusing to write: {exc}", "run 'netledger verify' to see why") from None
             except OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise StorageError("db", f"cannot write to {self.path}: {exc}", "") from None
@@ -447,10 +468,10 @@ class Ledger:
         m = self.meta_for(**meta)
         return self.run(lambda s: cmd_close(s, m, Support, support_id, "withdraw"))
 
-    def retract(self, event_id: UUID | str, *, reason: str, **meta: Any) -> Outcome:
-        """Record that an earlier event no longer counts (it stays in the log)."""
+    def retract(self, retracted_event_id: UUID | str, *, reason: str, **meta: Any) -> Outcome:
+        """Record that the event *retracted_event_id* no longer counts (it stays in the log)."""
         m = self.meta_for(**meta)
-        return self.run(lambda s: cmd_retract(s, m, dict(retracted_event_id=event_id, reason=reason)))
+        return self.run(lambda s: cmd_retract(s, m, dict(retracted_event_id=retracted_event_id, reason=reason)))
 
     def append(self, records: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]]) -> list[Outcome]:
         """Append events given in the ledger's JSON Lines format, all or nothing."""
@@ -507,6 +528,21 @@ def _uuid(value: UUID | str, field: str) -> UUID:
         raise InputError(field, f"{value!r} is not a UUID", "copy the id from 'netledger log'") from None
 
 
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
+_KEY = TypeAdapter(OrgKey)
+
+
+def _key(value: object) -> str:
+    """A valid organisation key, or an ``InputError`` naming ``key``."""
+    try:
+        return _KEY.validate_python(value)
+    except ValidationError as exc:
+        raise input_error(exc).at("key") from None
+
+
 def _with_positions(result: T, positions: dict[UUID, int]) -> T:
     def fill(outcome: Outcome) -> Outcome:
         if outcome.status == "recorded" and outcome.event.event_id in positions:
@@ -522,8 +558,7 @@ def _with_positions(result: T, positions: dict[UUID, int]) -> T:
 
 # -- commands, as functions of a session (shared by the methods above and by append) --
 def cmd_register(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
-    key = fields["key"]
-    org_id = organisation_id(key) if isinstance(key, str) else uuid4()
+    org_id = organisation_id(_key(fields.get("key")))
     if done := s.replayed(m, Organisation.Registered, org_id, **fields):
         return done
     org = s.fresh(Organisation, org_id)
@@ -531,14 +566,14 @@ def cmd_register(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
 
 
 def cmd_rename(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
-    if done := s.replayed(m, Organisation.Renamed, organisation_id(fields["key"]), **fields):
+    if done := s.replayed(m, Organisation.Renamed, organisation_id(_key(fields.get("key"))), **fields):
         return done
     org = s.organisation(fields["key"], "key")
     return s.record(org.rename(m, fields.get("name_ko"), fields.get("name_en")))
 
 
 def cmd_dissolve(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
-    if done := s.replayed(m, Organisation.Dissolved, organisation_id(fields["key"]), **fields):
+    if done := s.replayed(m, Organisation.Dissolved, organisation_id(_key(fields.get("key"))), **fields):
         return done
     org = s.organisation(fields["key"], "key")
     return s.record(org.dissolve(m))
@@ -549,7 +584,7 @@ def cmd_form(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
         return done
     p = s.fresh(Partnership, m.event_id)
     event = p.build(Partnership.Formed, m, **fields)
-    s.require_parties(event.parties, "parties")
+    s.require_parties(event.parties, "parties", event.effective)
     return s.record(p.record(event))
 
 
@@ -558,7 +593,7 @@ def cmd_sign(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
         return done
     a = s.fresh(Agreement, m.event_id)
     event = a.build(Agreement.Signed, m, **fields)
-    s.require_parties(event.parties, "parties")
+    s.require_parties(event.parties, "parties", event.effective)
     return s.record(a.record(event))
 
 
@@ -569,7 +604,7 @@ def cmd_amend_agreement(s: Session, m: Meta, agreement_id: UUID | str, fields: d
     a = s.get(Agreement, agg_id, "agreement_id")
     event = a.amend(m, **fields)
     if isinstance(event, Agreement.Amended) and event.parties is not None:
-        s.require_parties(event.parties, "parties")
+        s.require_parties(event.parties, "parties", event.effective)
     return s.record(event)
 
 
@@ -578,10 +613,10 @@ def cmd_award(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
         return done
     sup = s.fresh(Support, m.event_id)
     event = sup.build(Support.Awarded, m, **fields)
-    s.require_parties(event.funders, "funders")
-    s.require_parties(event.recipients, "recipients")
+    s.require_parties(event.funders, "funders", event.effective)
+    s.require_parties(event.recipients, "recipients", event.effective)
     if event.programme is not None:
-        programme = s.organisation(event.programme, "programme")
+        programme = s.organisation(event.programme, "programme", on=event.effective)
         if programme.registered is not None and programme.registered.sector != "programme":
             raise RuleViolation(
                 "programme",

@@ -118,6 +118,12 @@ def _command(ledger: Ledger, record: dict[str, Any]) -> Callable[[Session], Outc
             raise InputError(key, f"unknown field for {type_name}", "remove it; see docs/events.md")
     if "event_id" not in record:
         raise InputError("event_id", "required field is missing", "give the event's UUID")
+    for name in ("position", "version"):
+        value = record.get(name)
+        if value is not None and (type(value) is not int or value < 1):
+            raise InputError(name, f"{value!r} is not a positive integer", "leave it out or copy it from the log")
+    if record.get("recorded_by") is not None and not isinstance(record["recorded_by"], str):
+        raise InputError("recorded_by", f"{record['recorded_by']!r} is not text", "leave it out")
     if record.get("recorded_at") is not None:
         try:
             _STAMP.validate_python(record["recorded_at"])
@@ -130,9 +136,19 @@ def _command(ledger: Ledger, record: dict[str, Any]) -> Callable[[Session], Outc
         note=record.get("note"),
     )
     fields = {k: record[k] for k in payload_fields(cls) if k in record}
+    for name in payload_fields(cls):
+        derived = name == "key" and type_name == "organisation.retracted"  # taken from the organisation
+        if cls.model_fields[name].is_required() and record.get(name) is None and not derived:
+            raise InputError(name, "required field is missing", f"{type_name} needs it")
     target = record.get("aggregate_id")
     kind, _, verb = type_name.partition(".")
 
+    if kind == "organisation" and target is not None:
+        from domain.organisation import organisation_id
+
+        named = record.get("key")
+        if verb != "retracted" and (not isinstance(named, str) or str(target) != str(organisation_id(named))):
+            raise InputError("aggregate_id", f"does not match key {named!r}", "leave aggregate_id out")
     if cls is Organisation.Registered:
         return partial(L.cmd_register, m=m, fields=fields)
     if cls is Organisation.Renamed:

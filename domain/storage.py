@@ -6,7 +6,11 @@ the same transaction as the events:
 - ``event_index``: ``event_id`` -> (position, aggregate id, version), so an
   event can be found by its id without scanning (idempotency, retraction);
   its primary key also stops two writers recording one ``event_id`` twice.
+- ``event_chain``: the leaf and chain hash of every event (see
+  ``domain.integrity.chain``), so no event ever exists without its hash.
 - ``ledger_meta``: the ledger's name, id and schema version.
+
+Triggers refuse UPDATE and DELETE on the events, index and chain tables.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from domain.integrity.chain import CREATE_CHAIN, ChainError, chain_rows
 from domain.mapper import LedgerStoredEvent
 
 #: Version of the ledger's own table layout, stored in ``ledger_meta``.
-SCHEMA_VERSION = 1
+#: 1: events and event_index. 2: adds the hash chain (``event_chain``) and
+#: append-only triggers; ``netledger migrate`` brings a version 1 ledger up.
+SCHEMA_VERSION = 2
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
@@ -37,6 +44,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "originator_id TEXT NOT NULL, "
             "originator_version INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            *CREATE_CHAIN,
         ]
 
     def _insert_events(
@@ -45,6 +53,25 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         # Events first (NOTES: reading before writing provokes "database is locked").
         positions = super()._insert_events(c, stored_events, **kwargs)
         assert positions is not None
+        first = positions[0] if positions else None
+        c.execute("SELECT position, chain_hash FROM event_chain ORDER BY position DESC LIMIT 1")
+        head = c.fetchone()
+        if first is not None and (head[0] if head else 0) != first - 1:
+            raise ChainError(
+                f"the hash chain ends at position {head[0] if head else 0} but new events start at {first}"
+            )
+        c.executemany(
+            "INSERT INTO event_chain VALUES (?,?,?,?)",
+            list(
+                chain_rows(
+                    (
+                        (p, s.originator_id, s.originator_version, s.topic, s.state)
+                        for s, p in zip(stored_events, positions, strict=True)
+                    ),
+                    (head[0], head[1]) if head else None,
+                )
+            ),
+        )
         c.executemany(
             "INSERT INTO event_index VALUES (?,?,?,?)",
             [

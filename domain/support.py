@@ -173,6 +173,11 @@ class Support(Aggregate):
         return self.awarded.effective if self.awarded else None
 
     @property
+    def paid_in(self) -> str | None:
+        """The one currency of this support: the award's, else that of its first payment."""
+        return self.currency or (self.disbursed[0].currency if self.disbursed else None)
+
+    @property
     def total_disbursed(self) -> Decimal:
         return sum((d.amount for d in self.disbursed), Decimal(0))
 
@@ -187,8 +192,14 @@ class Support(Aggregate):
         if event.amount is not None:
             if self.awarded.kind in UNPRICED:
                 raise RuleViolation("amount", f"{self.awarded.kind} support carries no amount", "")
-            if event.currency is None and self.currency is None:
+            if event.currency is None and self.paid_in is None:
                 raise RuleViolation("currency", "this support has no currency yet", "give --currency")
+            if event.currency is not None and self.paid_in is not None and event.currency != self.paid_in:
+                raise RuleViolation(
+                    "currency",
+                    f"{event.currency} differs from this support's {self.paid_in}",
+                    "amounts of one support stay in one currency; withdraw it and award a new one",
+                )
         start = event.planned_start or self.planned_start
         end = event.planned_end or self.planned_end
         if start and end and end.certainly_before(start):
@@ -202,9 +213,9 @@ class Support(Aggregate):
         assert self.awarded is not None
         if self.awarded.kind in UNPRICED:
             raise RuleViolation("amount", f"{self.awarded.kind} support disburses no money", "")
-        if self.currency is not None and event.currency != self.currency:
+        if self.paid_in is not None and event.currency != self.paid_in:
             raise RuleViolation(
-                "currency", f"{event.currency} differs from the award's {self.currency}", f"use {self.currency}"
+                "currency", f"{event.currency} differs from this support's {self.paid_in}", f"use {self.paid_in}"
             )
         return self.record(event)
 

@@ -32,7 +32,7 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 DATE_FIX = "use YYYY, YYYY-MM or YYYY-MM-DD"
 
 
@@ -60,7 +60,7 @@ class PartialDate:
         if not isinstance(value, str):
             raise ValueError(f"expected a date string, got {type(value).__name__}")
         text = value.strip()
-        m = _DATE_RE.match(text)
+        m = _DATE_RE.fullmatch(text)
         if not m:
             raise ValueError(f"invalid date {value!r}: not in a supported form")
         year = int(m.group(1))
@@ -105,24 +105,24 @@ class PartialDate:
         )
 
 
-_KEY_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9])?$")
+_KEY_RE = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9])?")
 KEY_FIX = "use lowercase letters, digits, '-', '_' or '.', e.g. 'postech'"
 
 
 def _check_key(value: str) -> str:
-    if not _KEY_RE.match(value):
-        raise ValueError(f"invalid key {value!r}")
+    if not _KEY_RE.fullmatch(value):
+        raise ValueError(f"invalid key {value!r}: {KEY_FIX}")
     return value
 
 
 OrgKey = Annotated[str, AfterValidator(_check_key)]
 """A stable slug naming one organisation, e.g. ``postech``."""
 
-_ID_RE = re.compile(r"^([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*):(\S(?:.*\S)?)$")
+_ID_RE = re.compile(r"([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*):(\S(?:.*\S)?)")
 
 
 def _check_identifier(value: str) -> str:
-    m = _ID_RE.match(value)
+    m = _ID_RE.fullmatch(value)
     if not m or len(value) > 200:
         raise ValueError(f"invalid identifier {value!r}: expected SCHEME:ID, e.g. KR-BRN:4028224197")
     return f"{m.group(1).upper()}:{m.group(2)}"
@@ -175,6 +175,12 @@ def _check_amount(value: Decimal) -> Decimal:
         raise ValueError(f"amount {value} is negative: amounts are >= 0")
     if value.adjusted() >= 18:
         raise ValueError(f"amount {value} is too large (at most 18 digits before the point)")
+    # One spelling per number, so '1000', '1000.0' and '1e3' are the same fact.
+    value = value.normalize()
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    if value.as_tuple().exponent < -6:  # type: ignore[operator]
+        raise ValueError(f"amount {value} has more than 6 decimal places")
     return value
 
 

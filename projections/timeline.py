@@ -101,7 +101,7 @@ def summary(event: LedgerEvent) -> str:
         title = f" '{e.title}'" if getattr(e, "title", None) else ""
         return f"{kind}{', '.join(str(p) for p in e.parties)}{title}"
     if hasattr(e, "amount") and e.amount is not None:
-        return f"{e.amount} {e.currency} of {e.originator_id}"
+        return f"{e.amount} {e.currency or ''} of {e.originator_id}".replace("  ", " ")
     key = getattr(e, "key", None)
     return key or str(e.originator_id)
 

@@ -1,0 +1,1 @@
+"""Tamper evidence: the hash chain, Merkle trees, signed checkpoints, proofs and verification."""
