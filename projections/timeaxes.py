@@ -5,7 +5,7 @@
   a tie that started in ``2019-07`` counts from 2019-07-01, one that ended in
   ``2023-08`` stops counting on 2023-08-01.
 - **Recorded time** (``known_at`` / ``position``): only events the ledger had
-  recorded by then; see ``projections.graph.build``.
+  recorded by then; see ``projections.store.load_network``.
 
 >>> import networkx as nx
 >>> g = nx.MultiDiGraph()

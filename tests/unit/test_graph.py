@@ -1,19 +1,42 @@
-"""The network fold, on hand-built event lists: no storage involved."""
+"""The network fold, on hand-built event lists: no storage involved.
+
+Every test also checks the fold against ``network_of`` (the same network derived
+from whole domain aggregates, the slow reference), after every event.
+"""
 
 from __future__ import annotations
 
+import json
+import pickle
 from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 from uuid import UUID, uuid4
 
-from domain.events import LedgerEvent
+import networkx as nx
+import pytest
+from eventsourcing.utils import get_topic
+
+from domain.agreement import Agreement
+from domain.events import Aggregate, LedgerEvent, project
 from domain.organisation import Organisation, organisation_id
 from domain.partnership import Partnership
+from domain.records import EVENT_TYPES
 from domain.support import Support
-from projections.graph import NetworkFold, build
+from projections.graph import NetworkFold, build, network_of, ties_of
+from projections.records import OPS_BY_CLASS, Record, UnknownEventError, op_for_topic, record_of
+from projections.timeaxes import as_of
 
 STAMP = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def canon(graph: nx.MultiDiGraph) -> tuple[Any, ...]:
+    """Everything a graph holds, comparable (edges both ways, to check the predecessor dicts too)."""
+    return (
+        sorted((n, sorted(d.items(), key=repr)) for n, d in graph.nodes(data=True)),
+        sorted((u, v, k, sorted(d.items(), key=repr)) for u, v, k, d in graph.edges(keys=True, data=True)),
+        sorted(graph.in_edges(keys=True)),
+    )
 
 
 class Script:
@@ -46,39 +69,114 @@ class Script:
         parties = [{"key": k, "role": "partner"} for k in keys]
         return self.add(Partnership.Formed, event_id, event_id=event_id, parties=parties, effective=effective)
 
+    def agreement(self, *keys: str, effective: str = "2020-01", **fields: Any) -> LedgerEvent:
+        event_id = uuid4()
+        parties = [{"key": k, "role": f"r{i}"} for i, k in enumerate(keys)]
+        fields.setdefault("kind", "mou")
+        fields.setdefault("title", "MOU")
+        return self.add(Agreement.Signed, event_id, event_id=event_id, parties=parties, effective=effective, **fields)
+
+    def support(
+        self, funders: list[str], recipients: list[str], effective: str = "2019-09-23", **fields: Any
+    ) -> LedgerEvent:
+        event_id = uuid4()
+        fields.setdefault("kind", "grant")
+        return self.add(
+            Support.Awarded,
+            event_id,
+            event_id=event_id,
+            funders=[{"key": k, "role": "funder"} for k in funders],
+            recipients=[{"key": k} for k in recipients],
+            effective=effective,
+            **fields,
+        )
+
+    def retract(self, event: LedgerEvent, **fields: Any) -> LedgerEvent:
+        cls = event.aggregate_class.Retracted
+        if event.aggregate_class is Organisation:
+            fields["key"] = event.key  # type: ignore[attr-defined]
+        return self.add(cls, event.originator_id, retracted_event_id=event.event_id, reason="wrong", **fields)
+
+
+def reference(events: list[tuple[int, LedgerEvent]]) -> nx.MultiDiGraph:
+    """The network from whole domain aggregates (``network_of``)."""
+    aggregates: dict[UUID, Aggregate | None] = {}
+    for _, event in events:
+        aggregates[event.originator_id] = project(aggregates.get(event.originator_id), [event])
+    return network_of(a for a in aggregates.values() if a is not None)
+
+
+def checked(s: Script) -> nx.MultiDiGraph:
+    """Fold the script one event at a time, checking fold == rebuild == reference at every cut."""
+    fold = NetworkFold()
+    for cut, item in enumerate(s.events, start=1):
+        fold.apply(*item)
+        assert canon(fold.graph) == canon(reference(s.events[:cut])), f"after event {cut}: {item[1].type_name}"
+        assert canon(fold.graph) == canon(build(s.events[:cut]))
+    assert fold.position == s.events[-1][0] and fold.events == len(s.events)
+    return fold.graph
+
+
+def ends(graph: nx.MultiDiGraph) -> dict[tuple[str, str], Any]:
+    return {(u, v): (d["end"], d["end_on"]) for u, v, d in graph.edges(data=True)}
+
+
+# -- what becomes a tie ------------------------------------------------------------------------------------------------
+
 
 def test_partnership_of_three_becomes_three_ties() -> None:
     s = Script()
     for key in ("a", "b", "c"):
         s.org(key)
     formed = s.partnership("a", "b", "c")
-    g = build(s.events)
+    g = checked(s)
     assert sorted(g.edges()) == [("a", "b"), ("a", "c"), ("b", "c")]
+    assert sorted(g.edges(keys=True))[0][2] == f"{formed.originator_id}:0"
     attrs = g.get_edge_data("a", "b")[f"{formed.originator_id}:0"]
-    assert attrs["tie_type"] == "partnership"
-    assert attrs["start"] == "2019-08-22" and attrs["end"] is None
-    assert attrs["roles"] == ["partner", "partner"]
+    assert attrs == {
+        "aggregate_id": str(formed.originator_id),
+        "tie_type": "partnership",
+        "kind": "partnership",
+        "title": None,
+        "start": "2019-08-22",
+        "end": None,
+        "start_on": "2019-08-22",
+        "end_on": None,
+        "roles": ["partner", "partner"],
+    }
 
 
 def test_support_ties_run_from_each_funder_to_each_recipient_with_amount() -> None:
     s = Script()
-    for key in ("f1", "f2", "r"):
+    for key in ("f1", "f2", "r1", "r2"):
         s.org(key, "funder")
-    award_id = uuid4()
-    s.add(
-        Support.Awarded,
-        award_id,
-        event_id=award_id,
-        kind="grant",
-        effective="2019-09-23",
-        funders=[{"key": "f1"}, {"key": "f2"}],
-        recipients=[{"key": "r"}],
-        amount="7200000000",
-        currency="KRW",
+    s.org("prog", "programme")
+    s.support(["f1", "f2"], ["r1", "r2"], amount="7200000000", currency="KRW", programme="prog", effective="2019")
+    g = checked(s)
+    assert sorted(g.edges()) == [("f1", "r1"), ("f1", "r2"), ("f2", "r1"), ("f2", "r2")]
+    attrs = next(iter(g.get_edge_data("f2", "r1").values()))
+    assert attrs["amount"] == "7200000000" and attrs["currency"] == "KRW" and attrs["programme"] == "prog"
+    assert attrs["roles"] == ["funder", None]
+    assert attrs["start"] == "2019" and attrs["start_on"] == "2019-01-01"
+    assert "prog" in g and g.degree("prog") == 0  # a programme is a node, not a party to the tie
+
+
+def test_agreement_ties_carry_kind_and_term_end() -> None:
+    s = Script()
+    for key in ("a", "b"):
+        s.org(key)
+    s.agreement("a", "b", kind="contract", title="Joint lab", term_end="2023-06")
+    attrs = next(iter(checked(s).get_edge_data("a", "b").values()))
+    assert (attrs["tie_type"], attrs["kind"], attrs["title"], attrs["term_end"]) == (
+        "agreement",
+        "contract",
+        "Joint lab",
+        "2023-06",
     )
-    g = build(s.events)
-    assert sorted(g.edges()) == [("f1", "r"), ("f2", "r")]
-    assert {d["amount"] for _, _, d in g.edges(data=True)} == {"7200000000"}
+    assert attrs["roles"] == ["r0", "r1"]
+
+
+# -- closing and dissolution -----------------------------------------------------------------------------------------
 
 
 def test_ending_closes_the_interval_and_retracting_the_end_reopens_it() -> None:
@@ -87,11 +185,148 @@ def test_ending_closes_the_interval_and_retracting_the_end_reopens_it() -> None:
     s.org("b")
     formed = s.partnership("a", "b")
     ended = s.add(Partnership.Ended, formed.originator_id, effective="2020-03")
-    fold = NetworkFold().apply_all(s.events)
-    assert [d["end"] for _, _, d in fold.graph.edges(data=True)] == ["2020-03"]
-    s.add(Partnership.Retracted, formed.originator_id, retracted_event_id=ended.event_id, reason="wrong")
-    fold.apply(*s.events[-1])
-    assert [d["end"] for _, _, d in fold.graph.edges(data=True)] == [None]
+    assert ends(checked(s)) == {("a", "b"): ("2020-03", "2020-03-01")}
+    s.retract(ended)
+    assert ends(checked(s)) == {("a", "b"): (None, None)}
+
+
+def test_terminated_agreement_and_ended_or_withdrawn_support_close_their_ties() -> None:
+    s = Script()
+    for key in ("a", "b", "c"):
+        s.org(key)
+    signed = s.agreement("a", "b")
+    grant = s.support(["a"], ["c"])
+    loan = s.support(["b"], ["c"], kind="loan", amount="5", currency="KRW")
+    s.add(Agreement.Terminated, signed.originator_id, effective="2021")
+    withdrawn = s.add(Support.Withdrawn, grant.originator_id, effective="2020-02-03")
+    s.add(Support.Ended, loan.originator_id, effective="2022-05")
+    assert ends(checked(s)) == {
+        ("a", "b"): ("2021", "2021-01-01"),
+        ("a", "c"): ("2020-02-03", "2020-02-03"),
+        ("b", "c"): ("2022-05", "2022-05-01"),
+    }
+    s.retract(withdrawn)
+    assert ends(checked(s))[("a", "c")] == (None, None)
+
+
+def test_dissolution_closes_the_organisations_open_ties_on_its_date() -> None:
+    s = Script()
+    for key in ("a", "b", "c", "d"):
+        s.org(key)
+    s.partnership("a", "b")
+    early = s.partnership("a", "c")
+    s.add(Partnership.Ended, early.originator_id, effective="2019-12")
+    s.partnership("c", "d")
+    dissolved = s.add(Organisation.Dissolved, organisation_id("a"), key="a", effective="2021-06")
+    g = checked(s)
+    assert g.nodes["a"]["dissolved"] == "2021-06"
+    assert ends(g) == {
+        ("a", "b"): ("2021-06", "2021-06-01"),  # still open: ends on the dissolution
+        ("a", "c"): ("2019-12", "2019-12-01"),  # already ended: keeps its own end
+        ("c", "d"): (None, None),  # not a's tie
+    }
+    assert as_of(g, "2021-05").number_of_edges() == 2 and as_of(g, "2021-06").number_of_edges() == 1
+    s.retract(dissolved)
+    g = checked(s)
+    assert g.nodes["a"]["dissolved"] is None
+    assert ends(g)[("a", "b")] == (None, None)
+
+
+def test_a_tie_ends_on_the_earlier_dissolution_and_its_own_end_wins_over_it() -> None:
+    s = Script()
+    for key in ("a", "b"):
+        s.org(key)
+    formed = s.partnership("a", "b")
+    s.add(Organisation.Dissolved, organisation_id("b"), key="b", effective="2022")
+    s.add(Organisation.Dissolved, organisation_id("a"), key="a", effective="2021-03-04")
+    assert ends(checked(s)) == {("a", "b"): ("2021-03-04", "2021-03-04")}
+    ended = s.add(Partnership.Ended, formed.originator_id, effective="2023")
+    assert ends(checked(s)) == {("a", "b"): ("2023", "2023-01-01")}
+    s.retract(ended)
+    assert ends(checked(s)) == {("a", "b"): ("2021-03-04", "2021-03-04")}
+
+
+def test_a_dissolution_without_a_date_leaves_ties_open() -> None:
+    s = Script()
+    for key in ("a", "b"):
+        s.org(key)
+    s.partnership("a", "b")
+    s.add(Organisation.Dissolved, organisation_id("a"), key="a")
+    assert ends(checked(s)) == {("a", "b"): (None, None)}
+
+
+# -- organisations ----------------------------------------------------------------------------------------------------
+
+
+def test_rename_changes_node_attributes_and_retracting_it_restores_them() -> None:
+    s = Script()
+    s.org("kosme", "funder")
+    renamed = s.add(Organisation.Renamed, organisation_id("kosme"), key="kosme", name_ko="중소벤처기업진흥공단")
+    node = checked(s).nodes["kosme"]
+    assert node["name_ko"] == "중소벤처기업진흥공단"
+    assert node["name_en"] == "KOSME" and node["name"] == "KOSME"
+    s.add(Organisation.Renamed, organisation_id("kosme"), key="kosme", name_en="Korea SMEs and Startups Agency")
+    assert checked(s).nodes["kosme"]["name"] == "Korea SMEs and Startups Agency"
+    s.retract(renamed)
+    node = checked(s).nodes["kosme"]
+    assert node["name_ko"] is None and node["name_en"] == "Korea SMEs and Startups Agency"
+
+
+def test_node_attributes_of_a_registered_organisation() -> None:
+    s = Script()
+    s.add(
+        Organisation.Registered,
+        organisation_id("postech"),
+        key="postech",
+        name_ko="포항공과대학교",
+        sector="university",
+        subtype="private",
+        identifiers=["kr-brn:5038200179"],
+        country="kr",
+        locality="Pohang",
+        effective="1986",
+    )
+    assert checked(s).nodes["postech"] == {
+        "key": "postech",
+        "name": "포항공과대학교",
+        "name_ko": "포항공과대학교",
+        "name_en": None,
+        "sector": "university",
+        "subtype": "private",
+        "identifiers": ["KR-BRN:5038200179"],
+        "country": "KR",
+        "dissolved": None,
+        "registered": True,
+    }
+
+
+def test_retracting_a_registration_removes_a_lone_node_and_keeps_a_tied_one_as_unregistered() -> None:
+    s = Script()
+    lone = s.org("lone")
+    tied = s.org("tied")
+    s.org("other")
+    s.partnership("tied", "other")
+    s.retract(lone)
+    s.retract(tied)
+    g = checked(s)
+    assert "lone" not in g
+    assert g.nodes["tied"] == {"key": "tied", "registered": False}
+    assert g.number_of_edges() == 1
+    s.add(Organisation.Registered, organisation_id("tied"), key="tied", name_en="Tied again", sector="firm")
+    assert checked(s).nodes["tied"]["name"] == "Tied again"
+
+
+def test_an_unregistered_party_vanishes_with_its_last_tie() -> None:
+    s = Script()
+    s.org("a")
+    formed = s.partnership("a", "ghost")  # hand-built: the ledger itself refuses unknown parties
+    assert checked(s).nodes["ghost"] == {"key": "ghost", "registered": False}
+    s.retract(formed)
+    g = checked(s)
+    assert "ghost" not in g and list(g) == ["a"]
+
+
+# -- retractions of relation events ------------------------------------------------------------------------------------
 
 
 def test_retracting_the_formation_removes_its_ties_but_not_others() -> None:
@@ -100,32 +335,181 @@ def test_retracting_the_formation_removes_its_ties_but_not_others() -> None:
         s.org(key)
     wrong = s.partnership("a", "b")
     s.partnership("b", "c")
-    s.add(Partnership.Retracted, wrong.originator_id, retracted_event_id=wrong.event_id, reason="never happened")
-    g = build(s.events)
+    s.retract(wrong)
+    g = checked(s)
     assert list(g.edges()) == [("b", "c")]
     assert g.number_of_nodes() == 3
 
 
-def test_rename_changes_node_attributes() -> None:
+def test_retracting_an_agreement_amendment_restores_title_parties_and_term() -> None:
     s = Script()
-    s.org("kosme", "funder")
-    s.add(Organisation.Renamed, organisation_id("kosme"), key="kosme", name_ko="중소벤처기업진흥공단")
-    node = build(s.events).nodes["kosme"]
-    assert node["name_ko"] == "중소벤처기업진흥공단"
-    assert node["name_en"] == "KOSME"
+    for key in ("a", "b", "c"):
+        s.org(key)
+    signed = s.agreement("a", "b", title="Old", term_end="2024")
+    amended = s.add(
+        Agreement.Amended,
+        signed.originator_id,
+        effective="2021",
+        title="New",
+        term_end="2025",
+        parties=[{"key": "a"}, {"key": "b"}, {"key": "c"}],
+    )
+    g = checked(s)
+    assert sorted(g.edges()) == [("a", "b"), ("a", "c"), ("b", "c")]
+    assert {(d["title"], d["term_end"]) for _, _, d in g.edges(data=True)} == {("New", "2025")}
+    s.add(Agreement.Amended, signed.originator_id, effective="2022", title="Newer")
+    assert {d["title"] for _, _, d in checked(s).edges(data=True)} == {"Newer"}
+    s.retract(amended)
+    g = checked(s)
+    assert sorted(g.edges()) == [("a", "b")]
+    attrs = next(iter(g.get_edge_data("a", "b").values()))
+    assert (attrs["title"], attrs["term_end"], attrs["roles"]) == ("Newer", "2024", ["r0", "r1"])
 
 
-def test_incremental_fold_equals_rebuild_at_every_cut() -> None:
+def test_retracting_signing_or_termination_of_an_agreement() -> None:
     s = Script()
-    for key in ("a", "b", "c", "d"):
+    for key in ("a", "b"):
+        s.org(key)
+    signed = s.agreement("a", "b")
+    terminated = s.add(Agreement.Terminated, signed.originator_id, effective="2022")
+    s.retract(terminated)
+    assert ends(checked(s)) == {("a", "b"): (None, None)}
+    s.retract(signed)
+    assert checked(s).number_of_edges() == 0
+
+
+def test_retracting_support_events_one_kind_at_a_time() -> None:
+    s = Script()
+    for key in ("f", "r"):
+        s.org(key)
+    award = s.support(["f"], ["r"], amount="100", currency="KRW", title="Seed")
+    amended = s.add(Support.Amended, award.originator_id, effective="2020", amount="150", title="Seed+")
+    disbursed = s.add(Support.Disbursed, award.originator_id, effective="2020", amount="50", currency="KRW")
+    s.add(Support.Amended, award.originator_id, effective="2020", planned_end="2022")  # no visible change
+    attrs = next(iter(checked(s).get_edge_data("f", "r").values()))
+    assert (attrs["amount"], attrs["currency"], attrs["title"]) == ("150", "KRW", "Seed+")
+    s.retract(disbursed)
+    assert next(iter(checked(s).get_edge_data("f", "r").values())) == attrs
+    s.retract(amended)
+    attrs = next(iter(checked(s).get_edge_data("f", "r").values()))
+    assert (attrs["amount"], attrs["title"]) == ("100", "Seed")
+    ended = s.add(Support.Ended, award.originator_id, effective="2023")
+    assert ends(checked(s)) == {("f", "r"): ("2023", "2023-01-01")}
+    s.retract(ended)
+    assert ends(checked(s)) == {("f", "r"): (None, None)}
+    s.retract(award)
+    assert checked(s).number_of_edges() == 0
+
+
+# -- feeding the fold: records, stored rows, incremental use ---------------------------------------------------
+
+
+def test_every_event_type_has_an_operation_and_unknown_topics_are_refused() -> None:
+    assert set(EVENT_TYPES.values()) <= set(OPS_BY_CLASS)
+    with pytest.raises(UnknownEventError):
+        op_for_topic("domain.partnership:Partnership.Merged")
+    with pytest.raises(UnknownEventError):
+        op_for_topic("json:JSONDecoder")
+
+
+def test_hand_built_records_fold_like_pydantic_events() -> None:
+    s = Script()
+    s.org("a")
+    s.org("b")
+    s.partnership("a", "b")
+    records = [record_of(position, event) for position, event in s.events]
+    assert canon(build(records)) == canon(build(s.events))
+    raw = Record(
+        9,
+        str(uuid4()),
+        get_topic(Partnership.Formed),
+        {
+            "event_id": str(uuid4()),
+            "effective": "2024",
+            "recorded_at": "2026-02-01T00:00:00Z",
+            "recorded_by": "x",
+            "parties": [{"key": "b", "role": None}, {"key": "a", "role": "lead"}],
+            "title": "By hand",
+        },
+    )
+    fold = NetworkFold().apply_all([*records, raw])
+    assert fold.position == 9 and fold.recorded_upto == datetime(2026, 2, 1, tzinfo=UTC)
+    assert [(u, v, d["title"]) for u, v, d in fold.graph.edges(data=True) if d["title"]] == [("b", "a", "By hand")]
+
+
+class FakeRow:
+    """A stored row as ``select_notifications`` returns it."""
+
+    def __init__(self, position: int, originator_id: UUID, topic: str, state: dict[str, Any]) -> None:
+        self.id = position
+        self.originator_id = originator_id
+        self.topic = topic
+        self.state = json.dumps(state).encode()
+
+
+def test_stored_rows_are_upcast_from_older_class_versions() -> None:
+    v1 = {
+        "event_id": str(uuid4()),
+        "effective": None,
+        "recorded_at": "2025-01-01T00:00:00Z",
+        "recorded_by": "kim",
+        "source": None,
+        "note": None,
+        "key": "rist",
+        "name_ko": None,
+        "name_en": "RIST",
+        "sector": "research_institute",
+        "identifiers": [],
+        "country": None,
+        "locality": None,
+    }  # organisation.registered v1: no subtype, no class_version
+    fold = NetworkFold()
+    assert fold.apply_rows([FakeRow(1, organisation_id("rist"), get_topic(Organisation.Registered), v1)]) == 1
+    assert fold.graph.nodes["rist"]["subtype"] is None and fold.graph.nodes["rist"]["name"] == "RIST"
+
+
+def test_stored_rows_recorded_after_known_at_are_skipped() -> None:
+    s = Script()
+    s.org("a")
+    s.org("b")
+    s.partnership("a", "b")
+    rows = []
+    for position, event in s.events:
+        record = record_of(position, event)
+        state = dict(record.state, recorded_at=f"2026-01-0{position}T00:00:00+00:00")
+        rows.append(FakeRow(position, event.originator_id, record.topic, state))
+    fold = NetworkFold()
+    assert fold.apply_rows(rows, known_at=datetime(2026, 1, 2, 12, tzinfo=UTC)) == 2
+    assert fold.graph.number_of_edges() == 0 and fold.position == 2
+
+
+def test_saved_state_round_trips_and_the_fold_continues_from_it() -> None:
+    s = Script()
+    for key in ("a", "b", "c"):
         s.org(key)
     p1 = s.partnership("a", "b", "c")
-    s.partnership("c", "d", effective="2020")
+    s.partnership("c", "a", effective="2020")
+    half = len(s.events)
     end = s.add(Partnership.Ended, p1.originator_id, effective="2021")
-    s.add(Partnership.Retracted, p1.originator_id, retracted_event_id=end.event_id, reason="typo")
-    incremental = NetworkFold()
-    for cut, item in enumerate(s.events, start=1):
-        incremental.apply(*item)
-        fresh = build(s.events[:cut])
-        assert sorted(incremental.graph.edges(keys=True, data=True)) == sorted(fresh.edges(keys=True, data=True))
-        assert dict(incremental.graph.nodes(data=True)) == dict(fresh.nodes(data=True))
+    s.retract(end)
+    s.add(Organisation.Dissolved, organisation_id("c"), key="c", effective="2022")
+    fold = NetworkFold().apply_all(s.events[:half])
+    restored = NetworkFold.from_state(pickle.loads(pickle.dumps(fold.state(), protocol=5)))
+    assert canon(restored.graph) == canon(fold.graph)
+    assert (restored.position, restored.events, restored.recorded_upto) == (half, half, STAMP)
+    restored.apply_all(s.events[half:])
+    assert canon(restored.graph) == canon(build(s.events)) == canon(reference(s.events))
+    with pytest.raises(ValueError):
+        NetworkFold.from_state(("not", "a", "state"))
+
+
+def test_ties_of_an_aggregate_alone() -> None:
+    s = Script()
+    s.org("a")
+    s.org("b")
+    formed = s.partnership("a", "b")
+    partnership = project(None, [formed])
+    assert partnership is not None
+    assert [(u, v, d["kind"]) for u, v, d in ties_of(partnership)] == [("a", "b", "partnership")]
+    s.retract(formed)
+    assert ties_of(project(partnership, [s.events[-1][1]])) == []  # type: ignore[arg-type]

@@ -1,0 +1,196 @@
+"""What the network fold reads: one event as ``(position, aggregate id, topic, payload)``.
+
+The fold never needs pydantic models. A stored row already holds everything:
+its topic names the event class, its state is the event's JSON without the
+originator fields (``domain.mapper``), validated when it was written. The fold
+reads that JSON as plain Python (``json.loads``), after running the class's
+upcasters on payloads of an older ``class_version``.
+
+Each event class maps to one *operation* of the fold (``EventOp``):
+
+========================  =============  ================================================
+operation                 tie type       event classes
+========================  =============  ================================================
+``REGISTER``              organisation   ``organisation.registered``
+``RENAME``                organisation   ``organisation.renamed``
+``DISSOLVE``              organisation   ``organisation.dissolved``
+``ORG_RETRACT``           organisation   ``organisation.retracted``
+``CREATE``                relation       ``partnership.formed``, ``agreement.signed``, ``support.awarded``
+``AMEND``                 relation       ``agreement.amended``, ``support.amended``
+``CLOSE``                 relation       ``partnership.ended``, ``agreement.terminated``,
+                                         ``support.ended``, ``support.withdrawn``
+``RETRACT``               relation       ``partnership/agreement/support.retracted``
+``NOOP``                  relation       ``support.disbursed`` (changes no tie)
+========================  =============  ================================================
+
+>>> from domain.partnership import Partnership
+>>> op = op_for_topic("domain.partnership:Partnership.Ended")
+>>> op.op == CLOSE, op.tie_type, op.cls is Partnership.Ended
+(True, 'partnership', True)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+from uuid import UUID
+
+from eventsourcing.utils import get_topic, resolve_topic
+
+from domain.agreement import Agreement
+from domain.events import LedgerEvent
+from domain.mapper import upcast
+from domain.organisation import Organisation
+from domain.partnership import Partnership
+from domain.records import EVENT_TYPES
+from domain.support import Support
+
+NOOP, REGISTER, RENAME, DISSOLVE, ORG_RETRACT, CREATE, AMEND, CLOSE, RETRACT = range(9)
+#: Operations on organisations are below ``CREATE``; relation operations from ``CREATE`` up.
+ORG_OPS = frozenset({REGISTER, RENAME, DISSOLVE, ORG_RETRACT})
+
+_OPS: dict[type[LedgerEvent], int] = {
+    Organisation.Registered: REGISTER,
+    Organisation.Renamed: RENAME,
+    Organisation.Dissolved: DISSOLVE,
+    Organisation.Retracted: ORG_RETRACT,
+    Partnership.Formed: CREATE,
+    Partnership.Ended: CLOSE,
+    Partnership.Retracted: RETRACT,
+    Agreement.Signed: CREATE,
+    Agreement.Amended: AMEND,
+    Agreement.Terminated: CLOSE,
+    Agreement.Retracted: RETRACT,
+    Support.Awarded: CREATE,
+    Support.Amended: AMEND,
+    Support.Disbursed: NOOP,
+    Support.Ended: CLOSE,
+    Support.Withdrawn: CLOSE,
+    Support.Retracted: RETRACT,
+}
+
+
+class UnknownEventError(LookupError):
+    """A stored topic names no event class the fold knows how to fold."""
+
+
+@dataclass(frozen=True)
+class EventOp:
+    """How the fold treats one event class."""
+
+    cls: type[LedgerEvent]
+    op: int
+    #: ``organisation``, ``partnership``, ``agreement`` or ``support`` (the aggregate's kind).
+    tie_type: str
+    #: Whether stored payloads may need ``upcast`` (the class is past version 1).
+    upcasts: bool
+
+
+OPS_BY_CLASS: dict[type[LedgerEvent], EventOp] = {
+    cls: EventOp(cls, op, cls.aggregate_class.kind, cls.class_version > 1) for cls, op in _OPS.items()
+}
+#: Topic -> operation (old topics are added as they are met).
+OPS_BY_TOPIC: dict[str, EventOp] = {get_topic(cls): entry for cls, entry in OPS_BY_CLASS.items()}
+
+missing = set(EVENT_TYPES.values()) - set(OPS_BY_CLASS)
+if missing:  # pragma: no cover - caught by tests/unit/test_graph.py as soon as a class is added
+    raise ImportError(f"the network fold has no operation for {sorted(c.type_name for c in missing)}")
+
+
+def op_for_topic(topic: str) -> EventOp:
+    """The operation for a stored topic (old topics resolve through eventsourcing's registry)."""
+    entry = OPS_BY_TOPIC.get(topic)
+    if entry is None:
+        try:
+            cls = resolve_topic(topic)
+        except Exception as exc:
+            raise UnknownEventError(f"stored topic {topic!r} names no importable class ({exc})") from None
+        entry = OPS_BY_CLASS.get(cls)
+        if entry is None:
+            raise UnknownEventError(f"the network fold does not know the event class of topic {topic!r}")
+        OPS_BY_TOPIC[topic] = entry
+    return entry
+
+
+def op_for_class(cls: type[LedgerEvent]) -> EventOp:
+    entry = OPS_BY_CLASS.get(cls)
+    if entry is None:
+        raise UnknownEventError(f"the network fold does not know the event class {cls.__qualname__}")
+    return entry
+
+
+class Row(Protocol):
+    """A stored event as ``recorder.select_notifications`` returns it (eventsourcing ``Notification``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def originator_id(self) -> UUID | str: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def state(self) -> bytes: ...
+
+
+class Record(NamedTuple):
+    """One event as the fold reads it; build them by hand in tests, or with ``record_of``.
+
+    ``state`` is the event's JSON payload as stored: the envelope (``event_id``,
+    ``effective``, ``recorded_at``, ...) and the event's own fields.
+    """
+
+    position: int
+    originator_id: UUID | str
+    topic: str
+    state: dict[str, Any]
+
+
+_ORIGINATOR = {"originator_id", "originator_version"}
+
+
+def record_of(position: int, event: LedgerEvent) -> Record:
+    """The record of a pydantic event: the same payload its stored row holds (as ``domain.mapper`` writes it)."""
+    state = event.model_dump(mode="json", exclude=_ORIGINATOR)
+    if type(event).class_version > 1:
+        state["class_version"] = type(event).class_version
+    return Record(position, event.originator_id, get_topic(type(event)), state)
+
+
+def complete(cls: type[LedgerEvent], state: dict[str, Any]) -> dict[str, Any]:
+    """*state* with every field of *cls* present (missing ones None), as stored payloads always are.
+
+    Hand-built records may leave optional fields out; the fold reads stored fields by subscript.
+    """
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = tuple(f for f in cls.model_fields if f not in _ORIGINATOR)
+    if all(f in state for f in fields):
+        return state
+    return {**dict.fromkeys(fields), **state}
+
+
+_FIELDS: dict[type[LedgerEvent], tuple[str, ...]] = {}
+
+
+def decode(row: Row) -> Record:
+    """A stored row as a record: JSON decoded, old class versions upcast."""
+    entry = op_for_topic(row.topic)
+    state = json.loads(row.state)
+    if entry.upcasts:
+        upcast(entry.cls, state)
+    return Record(row.id, row.originator_id, row.topic, state)
+
+
+def first_day(text: str) -> str:
+    """The ISO first day of a stored partial date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``).
+
+    >>> first_day("2019"), first_day("2019-07"), first_day("2019-07-15")
+    ('2019-01-01', '2019-07-01', '2019-07-15')
+    """
+    n = len(text)
+    if n == 4:
+        return text + "-01-01"
+    if n == 7:
+        return text + "-01"
+    return text
