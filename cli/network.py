@@ -1,0 +1,563 @@
+"""``netledger network``: read the network the ledger implies (centrality, brokers, communities, ...).
+
+Each command parses its options, calls the library function of the same name
+in ``projections`` and renders the rows. NetworkX and igraph are imported
+inside the commands only: the write path never pays for them.
+
+Every query takes the same options for *which* network: ``--as-of`` (the
+world's date, default today), ``--known-at`` or ``--position`` (what the
+ledger had recorded by then), ``--tie-type``; and ``--format``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import click
+
+from cli.context import reads
+from cli.output import emit, format_option
+from domain.errors import InputError
+from domain.ledger import Ledger
+from domain.values import DATE_FIX, PartialDate
+
+METRIC_HELP = "degree|strength|betweenness|eigenvector|pagerank|closeness|harmonic|kcore"
+WEIGHT_HELP = "none|ties|amount"
+
+
+# -- shared options ---------------------------------------------------------------------------
+
+
+def query_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--as-of, --known-at, --position, --tie-type and --format, shared by every query."""
+    for option in reversed(
+        [
+            click.option(
+                "--as-of",
+                "as_of",
+                metavar="DATE",
+                help="The network as it stood in the world on DATE (YYYY, YYYY-MM or YYYY-MM-DD; default: today).",
+            ),
+            click.option(
+                "--known-at",
+                "known_at",
+                metavar="TIMESTAMP",
+                help="Only what the ledger had recorded by this moment (ISO 8601; UTC if no zone).",
+            ),
+            click.option(
+                "--position",
+                metavar="N",
+                help="Only the first N events of the log (not with --known-at).",
+            ),
+            click.option(
+                "--tie-type",
+                "tie_types",
+                multiple=True,
+                metavar="TYPE",
+                help="Only ties of this type: partnership, agreement or support (repeatable).",
+            ),
+            format_option(),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def weight_option(default: str = "none") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--weight",
+        default=default,
+        show_default=True,
+        metavar=WEIGHT_HELP,
+        help="Pair weights: none (1), ties (number of ties) or amount (summed amounts; one currency).",
+    )
+
+
+def top_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--all", "show_all", is_flag=True, help="Show every row (not with --top).")(f)
+    return click.option("--top", metavar="N", help="Show the first N rows (default 10).")(f)
+
+
+def sector_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--sector", metavar="SECTOR", help="Only show organisations of this sector.")(f)
+
+
+class Query:
+    """The parsed network options of one command."""
+
+    def __init__(self, ledger: Ledger, as_of: str | None, known_at: str | None, position: str | None) -> None:
+        self.day = _day(as_of, "--as-of") if as_of is not None else date.today().isoformat()
+        if known_at is not None and position is not None:
+            raise InputError("--known-at", "give --known-at or --position, not both", "drop one of the two")
+        self.known_at = _timestamp(known_at, "--known-at")
+        self.position = _count(position, "--position", minimum=1)
+        self.ledger = ledger
+
+    def graph(self) -> Any:
+        from projections.store import load_network
+
+        return load_network(self.ledger, position=self.position, known_at=self.known_at)
+
+
+def _day(value: str, field: str) -> str:
+    try:
+        return PartialDate.parse(value).first_day.isoformat()
+    except ValueError as exc:
+        raise InputError(field, str(exc), DATE_FIX) from None
+
+
+def _timestamp(value: str | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(field, f"invalid timestamp {value!r}", "use ISO 8601, e.g. 2026-01-31T12:00:00Z") from None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def _count(value: str | None, field: str, *, minimum: int = 0) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise InputError(field, f"{value!r} is not a whole number", f"give a number of {minimum} or more") from None
+    if number < minimum:
+        raise InputError(field, f"{number} is too small", f"give a number of {minimum} or more")
+    return number
+
+
+def _top(top: str | None, show_all: bool, default: int = 10) -> int | None:
+    if top is not None and show_all:
+        raise InputError("--top", "give --top or --all, not both", "drop one of the two")
+    if show_all:
+        return None
+    number = _count(top, "--top")
+    return default if number is None else number
+
+
+def _choice(value: str | None, allowed: Iterable[str], field: str) -> Any:
+    from projections.engines import check_choice
+
+    return value if value is None else check_choice(value, tuple(allowed), field)
+
+
+def _tie_types(values: Sequence[str]) -> tuple[str, ...] | None:
+    from projections.engines import TIE_TYPES
+
+    return tuple(_choice(v, TIE_TYPES, "--tie-type") for v in values) or None
+
+
+def _sector(value: str | None) -> str | None:
+    from domain.organisation import SECTORS
+
+    return _choice(value, SECTORS, "--sector")
+
+
+def _weight(value: str) -> str:
+    from projections.engines import WEIGHTS
+
+    return _choice(value, WEIGHTS, "--weight")
+
+
+def _metric_weight(metric: str, weight: str) -> str:
+    from projections.engines import UNWEIGHTED_METRICS
+
+    if metric in UNWEIGHTED_METRICS and weight != "none":
+        raise InputError("--weight", f"{metric} takes no weight", "leave out --weight, or use --metric strength")
+    return _weight(weight)
+
+
+def _keys(graph: Any, keys: Iterable[str], field: str) -> None:
+    from projections.engines import require_nodes
+
+    require_nodes(graph, keys, field)
+
+
+def show(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str]) -> None:
+    """Emit *rows*; in a table, lists are joined and a column of floats is shown with 4 decimals
+    (without decimals when all its values are whole numbers)."""
+    if fmt == "table":
+        rows = list(rows)
+        whole = {
+            c: all(v.is_integer() for r in rows if isinstance(v := r.get(c), float) and not isinstance(v, bool))
+            for c in columns
+        }
+        rows = [{c: _cell(r.get(c), whole[c]) for c in columns} for r in rows]
+    emit(rows, fmt, columns)
+
+
+def _cell(value: Any, whole: bool) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        return f"{value:.0f}" if whole else f"{value:.4f}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return value
+
+
+# -- the group ------------------------------------------------------------------------------
+
+
+@click.group()
+def network() -> None:
+    """Read the network: centrality, brokers, communities, paths, sector mix, trends.
+
+    Ties are the ledger's relations as pairs (a relation of k parties makes a
+    tie between every two of them); each query collapses them onto one
+    undirected link per pair. See docs/planner.md for what each score means.
+    """
+
+
+@network.command()
+@query_options
+@reads
+def summary(ledger: Ledger, as_of: str | None, known_at: str | None, position: str | None, **kw: Any) -> None:
+    """Organisations by sector, ties by type, density, components."""
+    from projections.summary import summary as compute
+
+    q = Query(ledger, as_of, known_at, position)
+    tie_types = _tie_types(kw["tie_types"])
+    s = compute(q.graph(), as_of=q.day, tie_types=tie_types)
+    rows = [{"section": "organisations", "name": "all", "value": s["organisations"]}]
+    rows += [{"section": "organisations", "name": k, "value": v} for k, v in s["organisations_by_sector"].items()]
+    rows.append({"section": "organisations", "name": "with ties", "value": s["with_ties"]})
+    rows.append({"section": "ties", "name": "all", "value": s["ties"]})
+    rows += [{"section": "ties", "name": k, "value": v} for k, v in s["ties_by_type"].items()]
+    rows += [{"section": "ties by kind", "name": k, "value": v} for k, v in s["ties_by_kind"].items()]
+    for name in ("pairs", "density", "components", "largest_component", "isolated"):
+        rows.append({"section": "network", "name": name.replace("_", " "), "value": s[name]})
+    show(rows, kw["fmt"], ["section", "name", "value"])
+
+
+@network.command()
+@click.option("--metric", default="degree", show_default=True, metavar=METRIC_HELP, help="The centrality score.")
+@weight_option()
+@top_options
+@sector_option
+@query_options
+@reads
+def centrality(
+    ledger: Ledger,
+    metric: str,
+    weight: str,
+    top: str | None,
+    show_all: bool,
+    sector: str | None,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    **kw: Any,
+) -> None:
+    """Rank organisations by a centrality score, highest first."""
+    from projections.centrality import centrality as compute
+    from projections.engines import METRICS
+
+    q = Query(ledger, as_of, known_at, position)
+    metric = _choice(metric, METRICS, "--metric")
+    options = dict(weight=_metric_weight(metric, weight), tie_types=_tie_types(kw["tie_types"]), sector=_sector(sector))
+    limit = _top(top, show_all)
+    graph = q.graph()
+    scores = compute(graph, metric, as_of=q.day, top=limit, **options)  # type: ignore[arg-type]
+    rows = [
+        {"rank": i, **_who(graph, key), "score": score, "metric": metric}
+        for i, (key, score) in enumerate(scores.items(), start=1)
+    ]
+    show(rows, kw["fmt"], ["rank", "key", "name", "sector", "score"])
+
+
+def _who(graph: Any, key: str) -> dict[str, Any]:
+    attrs = graph.nodes[key]
+    return {"key": key, "name": attrs.get("name") or key, "sector": attrs.get("sector")}
+
+
+@network.command()
+@weight_option()
+@top_options
+@sector_option
+@query_options
+@reads
+def brokers(
+    ledger: Ledger,
+    weight: str,
+    top: str | None,
+    show_all: bool,
+    sector: str | None,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    **kw: Any,
+) -> None:
+    """Burt's constraint and effective size: the brokers first (lowest constraint)."""
+    from projections.structure import brokers as compute
+
+    q = Query(ledger, as_of, known_at, position)
+    options = dict(weight=_weight(weight), tie_types=_tie_types(kw["tie_types"]), sector=_sector(sector))
+    rows = compute(q.graph(), as_of=q.day, top=_top(top, show_all), **options)  # type: ignore[arg-type]
+    columns = ["key", "name", "sector", "degree", "constraint", "effective_size", "efficiency"]
+    show(rows, kw["fmt"], columns)
+
+
+@network.command()
+@weight_option()
+@click.option("--seed", default="0", show_default=True, metavar="N", help="Seed of Louvain's random order.")
+@click.option(
+    "--resolution", default="1", show_default=True, metavar="X", help="Above 1: smaller communities; below: larger."
+)
+@query_options
+@reads
+def communities(
+    ledger: Ledger,
+    weight: str,
+    seed: str,
+    resolution: str,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    **kw: Any,
+) -> None:
+    """Louvain communities (reproducible with --seed), their members and modularity."""
+    from projections.structure import communities as compute
+
+    q = Query(ledger, as_of, known_at, position)
+    seed_number = _count(seed, "--seed")
+    try:
+        res = float(resolution)
+    except ValueError:
+        res = math.nan
+    if not res > 0 or math.isinf(res):
+        raise InputError("--resolution", f"{resolution!r} is not a number above 0", "give a number such as 1")
+    found = compute(
+        q.graph(),
+        weight=_weight(weight),
+        as_of=q.day,
+        tie_types=_tie_types(kw["tie_types"]),
+        seed=seed_number or 0,
+        resolution=res,
+    )
+    show(found["communities"], kw["fmt"], ["community", "size", "modularity", "sectors", "members"])
+    if kw["fmt"] == "table":
+        click.echo(
+            f"modularity {found['modularity']:.4f} (the sum of the rows); "
+            f"{found['isolated']} organisations without ties are not listed"
+        )
+
+
+@network.command()
+@click.argument("source")
+@click.argument("target")
+@weight_option()
+@query_options
+@reads
+def path(
+    ledger: Ledger,
+    source: str,
+    target: str,
+    weight: str,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    **kw: Any,
+) -> None:
+    """A shortest path from SOURCE to TARGET, with the ties that make each step."""
+    from projections.structure import path as compute
+
+    q = Query(ledger, as_of, known_at, position)
+    graph = q.graph()
+    _keys(graph, [source], "SOURCE")
+    _keys(graph, [target], "TARGET")
+    rows = compute(graph, source, target, weight=_weight(weight), as_of=q.day, tie_types=_tie_types(kw["tie_types"]))
+    show(rows, kw["fmt"], ["step", "from", "to", "tie_type", "kind", "title", "start", "end", "recorded"])
+
+
+@network.command()
+@click.argument("key")
+@click.option("--radius", default="1", show_default=True, metavar="R", help="How many steps out.")
+@query_options
+@reads
+def ego(
+    ledger: Ledger,
+    key: str,
+    radius: str,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    **kw: Any,
+) -> None:
+    """The neighbourhood of organisation KEY: every tie within --radius steps."""
+    from projections.structure import ego as compute
+
+    q = Query(ledger, as_of, known_at, position)
+    steps = _count(radius, "--radius")
+    graph = q.graph()
+    _keys(graph, [key], "KEY")
+    rows = compute(graph, key, radius=steps or 0, as_of=q.day, tie_types=_tie_types(kw["tie_types"]))
+    show(rows, kw["fmt"], ["hop", "from", "to", "tie_type", "kind", "title", "start", "end"])
+
+
+@network.command()
+@weight_option("ties")
+@query_options
+@reads
+def mix(ledger: Ledger, weight: str, as_of: str | None, known_at: str | None, position: str | None, **kw: Any) -> None:
+    """The sector-by-sector tie matrix and the E-I index ((E-I)/(E+I))."""
+    from projections.sectors import mix as compute
+
+    q = Query(ledger, as_of, known_at, position)
+    m = compute(q.graph(), weight=_weight(weight), as_of=q.day, tie_types=_tie_types(kw["tie_types"]))
+    rows = []
+    for s in m["sectors"]:
+        own = m["by_sector"][s]
+        rows.append({"sector": s, **m["matrix"][s], **{k: own[k] for k in ("internal", "external", "ei")}})
+    rows.append({"sector": "all", "internal": m["internal"], "external": m["external"], "ei": m["ei"]})
+    show(rows, kw["fmt"], ["sector", *m["sectors"], "internal", "external", "ei"])
+
+
+@network.command()
+@click.option("--metric", required=True, metavar="METRIC", help=f"{METRIC_HELP}, or a network measure.")
+@click.option("--org", "orgs", multiple=True, metavar="KEY", help="Organisation to follow (repeatable; default top 5).")
+@click.option("--from", "start", required=True, metavar="YEAR", help="First year.")
+@click.option("--to", "end", required=True, metavar="YEAR", help="Last year.")
+@click.option("--step", default="year", show_default=True, metavar="year|quarter", help="One row per year or quarter.")
+@weight_option()
+@query_options
+@reads
+def trend(
+    ledger: Ledger,
+    metric: str,
+    orgs: tuple[str, ...],
+    start: str,
+    end: str,
+    step: str,
+    weight: str,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    **kw: Any,
+) -> None:
+    """A metric on the last day of each year (or quarter), as a table.
+
+    Network measures: ties, pairs, density, with_ties, components,
+    largest_component, ei. --as-of does not apply: each row is its own date.
+    """
+    from projections.engines import METRICS
+    from projections.history import STEPS, TREND_METRICS
+    from projections.history import trend as compute
+
+    if as_of is not None:
+        raise InputError("--as-of", "trend sets its own dates", "use --from, --to and --step")
+    q = Query(ledger, None, known_at, position)
+    metric = _choice(metric, TREND_METRICS, "--metric")
+    if orgs and metric not in METRICS:
+        raise InputError("--org", f"{metric} is a measure of the whole network", "leave out --org")
+    first, last = _year(start, "--from"), _year(end, "--to")
+    graph = q.graph()
+    _keys(graph, orgs, "--org")
+    rows = compute(
+        graph,
+        metric,
+        start=first,
+        end=last,
+        step=_choice(step, STEPS, "--step"),
+        orgs=list(orgs) or None,
+        weight=_weight(weight),
+        tie_types=_tie_types(kw["tie_types"]),
+    )
+    columns = list(rows[0]) if rows else ["period", "as_of"]
+    show(rows, kw["fmt"], columns)
+
+
+def _year(value: str, field: str) -> int:
+    if not (len(value) == 4 and value.isdigit()):
+        raise InputError(field, f"{value!r} is not a year", "give a year such as 2019")
+    return int(value)
+
+
+@network.command()
+@click.argument("date1")
+@click.argument("date2")
+@click.option("--metric", default="betweenness", show_default=True, metavar=METRIC_HELP, help="Score of the movers.")
+@weight_option()
+@top_options
+@query_options
+@reads
+def diff(
+    ledger: Ledger,
+    date1: str,
+    date2: str,
+    metric: str,
+    weight: str,
+    top: str | None,
+    show_all: bool,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    **kw: Any,
+) -> None:
+    """Ties started and ended between DATE1 and DATE2, and the biggest movers by --metric."""
+    from projections.engines import METRICS
+    from projections.history import diff as compute
+
+    if as_of is not None:
+        raise InputError("--as-of", "diff compares DATE1 with DATE2", "leave out --as-of")
+    q = Query(ledger, None, known_at, position)
+    before, after = _day(date1, "DATE1"), _day(date2, "DATE2")
+    if before >= after:
+        raise InputError("DATE2", f"{after} is not after {before}", "give the earlier date first")
+    metric = _choice(metric, METRICS, "--metric")
+    d = compute(
+        q.graph(),
+        before,
+        after,
+        metric=metric,
+        weight=_metric_weight(metric, weight),
+        tie_types=_tie_types(kw["tie_types"]),
+        top=_top(top, show_all),
+    )
+    rows: list[dict[str, Any]] = []
+    for change, date_key in (("started", "start"), ("ended", "end")):
+        for t in d[change]:
+            rows.append({"change": change, "date": t[date_key], "org": t["from"], "other": t["to"], **_tie(t)})
+    for m in d["movers"]:
+        rows.append(
+            {"change": metric, "org": m["key"], "before": m["before"], "after": m["after"], "delta": m["change"]}
+        )
+    columns = ["change", "date", "org", "other", "tie_type", "kind", "title", "before", "after", "delta"]
+    show(rows, kw["fmt"], columns)
+
+
+def _tie(t: dict[str, Any]) -> dict[str, Any]:
+    return {k: t[k] for k in ("tie_type", "kind", "title", "tie")}
+
+
+@network.command()
+@reads
+def rebuild(ledger: Ledger) -> None:
+    """Fold the whole log into the network again; print the events and the seconds it took."""
+    from projections import store
+
+    started = time.perf_counter()
+    rebuild_store = getattr(store, "rebuild", None)
+    if rebuild_store is not None:  # the persisted projection: rebuilt from the log and saved
+        report = rebuild_store(ledger)
+        events, seconds = report["events"], report["seconds"]
+        nodes, edges = report["nodes"], report["ties"]
+    else:
+        graph = store.load_network(ledger)
+        events, seconds = ledger.count(), time.perf_counter() - started
+        nodes, edges = graph.number_of_nodes(), graph.number_of_edges()
+    click.echo(
+        f"rebuilt the network of '{ledger.name}': {events} events in {seconds:.3f} s "
+        f"({nodes} organisations, {edges} ties)"
+    )
+
+
+COMMANDS = [network]

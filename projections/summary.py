@@ -1,0 +1,83 @@
+"""The network at a glance: organisations by sector, ties by type, density and components."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+
+from domain.organisation import SECTORS
+from projections.engines import TIE_TYPES, When, prepare, ties
+
+
+def summary(
+    graph: nx.MultiDiGraph,
+    *,
+    as_of: When | None = None,
+    tie_types: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """Counts and shape of the network of the ties that count.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The ledger's network (``projections.store.load_network``).
+    as_of : str, date or PartialDate, optional
+        Only the ties that counted on that day (default: every tie).
+    tie_types : iterable of str, optional
+        Only ties of these types.
+
+    Returns
+    -------
+    dict
+        ``organisations`` (every organisation in the ledger, with or without
+        a tie), ``organisations_by_sector``, ``with_ties`` (organisations
+        with at least one tie), ``ties`` (each recorded tie once; a relation
+        of k parties makes k(k-1)/2 ties), ``ties_by_type``, ``ties_by_kind``,
+        ``pairs`` (pairs of organisations joined by at least one tie),
+        ``density`` (pairs / (n(n-1)/2)), ``components`` (connected
+        components, an organisation without ties being one on its own),
+        ``largest_component`` (organisations in the largest) and
+        ``isolated`` (organisations without ties).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph()
+    >>> for key, sector in [("a", "firm"), ("b", "firm"), ("c", "university"), ("d", "funder")]:
+    ...     g.add_node(key, sector=sector)
+    >>> for u, v, t in [("a", "b", "partnership"), ("b", "a", "agreement"), ("b", "c", "partnership")]:
+    ...     _ = g.add_edge(u, v, tie_type=t, kind=t, start_on="2020-01-01", end_on=None)
+    >>> s = summary(g)
+    >>> s["organisations_by_sector"], s["ties_by_type"], s["pairs"]
+    ({'university': 1, 'firm': 2, 'funder': 1}, {'partnership': 2, 'agreement': 1, 'support': 0}, 2)
+    >>> s["density"], s["components"], s["largest_component"], s["isolated"]
+    (0.3333333333333333, 2, 3, 1)
+    """
+    simple = prepare(graph, as_of=as_of, tie_types=tie_types).simple
+    by_type: Counter[str] = Counter()
+    by_kind: Counter[str] = Counter()
+    for _, _, _, d in ties(graph, as_of=as_of, tie_types=tie_types):
+        by_type[d.get("tie_type") or "unknown"] += 1
+        by_kind[d.get("kind") or "unknown"] += 1
+    sectors = Counter(d.get("sector") or "unknown" for _, d in simple.nodes(data=True))
+    components = [len(c) for c in nx.connected_components(simple)]
+    return {
+        "organisations": simple.number_of_nodes(),
+        "organisations_by_sector": {s: sectors[s] for s in sorted(sectors, key=_sector_order)},
+        "with_ties": sum(1 for n in simple if simple.degree(n)),
+        "ties": sum(by_type.values()),
+        "ties_by_type": {t: by_type[t] for t in (*TIE_TYPES, *sorted(set(by_type) - set(TIE_TYPES)))},
+        "ties_by_kind": dict(sorted(by_kind.items())),
+        "pairs": simple.number_of_edges(),
+        "density": float(nx.density(simple)),
+        "components": len(components),
+        "largest_component": max(components, default=0),
+        "isolated": sum(1 for n in simple if not simple.degree(n)),
+    }
+
+
+def _sector_order(sector: str) -> tuple[int, str]:
+    return (SECTORS.index(sector) if sector in SECTORS else len(SECTORS), sector)

@@ -1,0 +1,96 @@
+"""Acceptance: the network queries on the Pohang demo ledger, built through the Ledger.
+
+The promotion group (``nssz-promotion-group``) was launched on 2019-08-22 and
+bundles the special zones, the partner institutions and the funders: by the
+end of 2019 it is the network's broker, and before the launch it has no tie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from domain.demo import build_demo
+from domain.ledger import Ledger
+from projections.centrality import centrality
+from projections.history import diff, trend
+from projections.sectors import mix
+from projections.store import load_network
+from projections.structure import brokers, communities, ego, path
+from projections.summary import summary
+
+NSSZ = "nssz-promotion-group"
+LAUNCH = "2019-08-22"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    db = tmp_path_factory.mktemp("pohang") / "pohang.db"
+    with Ledger(db, actor="tester", create=True) as ledger:
+        build_demo(ledger)
+    yield db
+
+
+@pytest.fixture(scope="module")
+def graph(demo: Path) -> Iterator[nx.MultiDiGraph]:
+    with Ledger(demo) as ledger:
+        yield load_network(ledger)
+
+
+def test_the_promotion_group_leads_betweenness_at_the_end_of_2019(graph: nx.MultiDiGraph) -> None:
+    ranking = centrality(graph, "betweenness", as_of="2019-12-31")
+    assert next(iter(ranking)) == NSSZ
+    assert ranking[NSSZ] > 3 * ranking["gangso-rdz"]  # the runner-up, the R&D zone, is far behind
+    for metric in ("degree", "strength", "closeness", "harmonic", "eigenvector", "pagerank"):
+        assert next(iter(centrality(graph, metric, as_of="2019-12-31"))) == NSSZ, metric
+
+
+def test_before_the_launch_the_promotion_group_has_no_tie(graph: nx.MultiDiGraph) -> None:
+    assert ego(graph, NSSZ, as_of="2019-08-01") == []
+    assert centrality(graph, "degree", as_of="2019-08-01")[NSSZ] == 0.0
+    assert next(iter(centrality(graph, "betweenness", as_of="2019-08-01"))) == "gangso-rdz"
+    before = summary(graph, as_of="2019-08-01")
+    # the R&D zone (designation + 4 participations: 6 organisations), the battery zone (designation +
+    # operator: 3) and 10 organisations on their own: 12 components
+    assert (before["ties"], before["components"], before["largest_component"]) == (7, 12, 6)
+    assert ego(graph, NSSZ, as_of=LAUNCH) != []
+
+
+def test_the_path_from_kibo_to_postech_goes_through_the_promotion_group(graph: nx.MultiDiGraph) -> None:
+    rows = path(graph, "kibo", "postech", as_of="2019-12-31")
+    assert [(r["step"], r["from"], r["to"]) for r in rows] == [(1, "kibo", NSSZ), (2, NSSZ, "postech")]
+    assert rows[0]["tie_type"] == "support" and rows[0]["kind"] == "guarantee"
+    assert [r["to"] for r in path(graph, "kibo", "postech")] == [NSSZ, "postech"]  # every tie ever recorded
+
+
+def test_brokers_and_communities(graph: nx.MultiDiGraph) -> None:
+    assert brokers(graph, as_of="2019-12-31")[0]["key"] == NSSZ
+    found = communities(graph, as_of="2019-12-31", seed=0)
+    assert found == communities(graph, as_of="2019-12-31", seed=0)
+    by_member = {m: c["community"] for c in found["communities"] for m in c["members"]}
+    assert by_member["postech"] == by_member["gangso-rdz"]  # the R&D zone and its core institution
+    assert found["isolated"] == 2 and 0.25 < found["modularity"] < 0.5
+
+
+def test_sector_mix(graph: nx.MultiDiGraph) -> None:
+    m = mix(graph, as_of="2019-12-31")
+    assert m["matrix"]["government"]["programme"] == m["matrix"]["programme"]["government"] == 6
+    assert m["ei"] == (20 - 2) / 22  # 22 ties, 2 of them within a sector
+
+
+def test_trend_and_diff_see_the_launch(graph: nx.MultiDiGraph) -> None:
+    rows = trend(graph, "degree", start=2019, end=2019, step="quarter", orgs=[NSSZ])
+    assert [r[NSSZ] for r in rows] == [0.0, 0.0, 12 / 18, 12 / 18]
+    changes = diff(graph, "2019-08-01", "2019-12-31")
+    assert len(changes["started"]) == 15 and changes["ended"] == []
+    assert changes["movers"][0]["key"] == NSSZ
+    ended = diff(graph, "2023-01-01", "2023-12-31")["ended"]
+    assert [(t["from"], t["to"], t["end"]) for t in ended] == [("mss", "battery-rfz", "2023-08")]
+
+
+def test_amounts_weigh_the_krw_supports(graph: nx.MultiDiGraph) -> None:
+    strength = centrality(graph, "strength", weight="amount", as_of="2021-12-31")
+    assert list(strength.items())[:3] == [("posco", 83e9), ("posco-venture-valley", 83e9), ("gangso-rdz", 7.2e9)]
