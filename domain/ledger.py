@@ -214,7 +214,13 @@ class Ledger:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, actor: str | None = None, create: bool = False, name: str | None = None
+        self,
+        path: str | os.PathLike[str],
+        *,
+        actor: str | None = None,
+        create: bool = False,
+        name: str | None = None,
+        ledger_id: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.actor = actor or default_actor()
@@ -236,7 +242,7 @@ class Ledger:
                 self.recorder.set_meta_defaults(
                     {
                         "name": name or self.path.stem,
-                        "ledger_id": str(uuid4()),
+                        "ledger_id": ledger_id or str(uuid4()),
                         "schema_version": str(SCHEMA_VERSION),
                         "created_at": utc_now().isoformat(),
                     }

@@ -16,7 +16,7 @@ Triggers refuse UPDATE and DELETE on the events, index and chain tables.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -94,6 +94,67 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             return None
         return row[0], UUID(row[1]), row[2]
 
+    def heads(self) -> tuple[int, int]:
+        """The last event position and the last chain position, read together."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT (SELECT MAX(rowid) FROM stored_events), (SELECT MAX(position) FROM event_chain)")
+            row = c.fetchone()
+        return int(row[0] or 0), int(row[1] or 0)
+
+    def select_chain(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any, Any]]:
+        """Chain rows ``(position, prev_position, leaf_hash, chain_hash)`` in order, as stored, paged.
+
+        Values are returned as the database holds them (a damaged row may hold text
+        where bytes belong): callers that verify check the types themselves.
+        """
+        yield from self._paged(
+            "SELECT position, prev_position, leaf_hash, chain_hash FROM event_chain", "position", after, upto, page
+        )
+
+    def select_raw_events(
+        self, after: int | None = None, upto: int | None = None, page: int = 2000
+    ) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
+        """Event rows ``(position, originator_id text, version, topic, state)`` exactly as stored."""
+        yield from self._paged(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events",
+            "rowid",
+            after,
+            upto,
+            page,
+        )
+
+    def _paged(self, select: str, key: str, after: int | None, upto: int | None, page: int) -> Iterator[Any]:
+        # Rows are never updated or deleted, so pages read in separate transactions below a
+        # head read once are consistent with each other.
+        while True:
+            conditions, params = [], []
+            if after is not None:
+                conditions.append(f"{key} > ?")
+                params.append(after)
+            if upto is not None:
+                conditions.append(f"{key} <= ?")
+                params.append(upto)
+            where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(f"{select}{where} ORDER BY {key} LIMIT ?", [*params, page])
+                rows = [tuple(r) for r in c.fetchall()]
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
+
+    def leaf_at(self, position: int) -> Any:
+        """The leaf hash stored for *position* (as stored), or None."""
+        rows = list(self.select_chain(position - 1, position, 1))
+        return rows[0][2] if rows else None
+
+    def event_at(self, position: int) -> tuple[Any, Any, Any, Any] | None:
+        """``(originator_id text, version, topic, state)`` of the event at *position*, as stored."""
+        rows = list(self.select_raw_events(position - 1, position, 1))
+        return rows[0][1:] if rows else None
+
     def count_events(self) -> int:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT COUNT(*) FROM stored_events")
@@ -103,6 +164,11 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT key, value FROM ledger_meta")
             return {row[0]: row[1] for row in c.fetchall()}
+
+    def replace_meta(self, values: dict[str, str]) -> None:
+        """Overwrite meta values (only for an empty ledger taking an export's identity)."""
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany("INSERT OR REPLACE INTO ledger_meta VALUES (?, ?)", list(values.items()))
 
     def set_meta_defaults(self, values: dict[str, str]) -> None:
         """Write meta values that are not set yet (never overwrites)."""

@@ -143,6 +143,7 @@ class Support(Aggregate):
         self.planned_start: PartialDate | None = None
         self.planned_end: PartialDate | None = None
         self.title: str | None = None
+        self.description: str | None = None
         self.disbursed: list[Support.Disbursed] = []
         self.closed: LedgerEvent | None = None
 
@@ -152,6 +153,7 @@ class Support(Aggregate):
             self.amount, self.currency = event.amount, event.currency
             self.planned_start, self.planned_end = event.planned_start, event.planned_end
             self.title = event.title
+            self.description = event.description
         elif isinstance(event, Support.Amended):
             if event.amount is not None:
                 self.amount = event.amount
@@ -159,6 +161,7 @@ class Support(Aggregate):
             self.planned_start = event.planned_start or self.planned_start
             self.planned_end = event.planned_end or self.planned_end
             self.title = event.title or self.title
+            self.description = event.description or self.description
         elif isinstance(event, Support.Disbursed):
             self.disbursed.append(event)
         elif isinstance(event, (Support.Ended, Support.Withdrawn)):

@@ -26,8 +26,12 @@ class ChainError(Exception):
 
 
 def canonical_bytes(position: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
-    """What a leaf hash covers, as one byte string."""
-    aggregate = originator_id.hex if isinstance(originator_id, UUID) else UUID(str(originator_id)).hex
+    """What a leaf hash covers, as one byte string.
+
+    The aggregate id is hashed as stored (32 lowercase hex digits); text given
+    here is hashed exactly as it is, so an id altered in storage changes the leaf.
+    """
+    aggregate = originator_id.hex if isinstance(originator_id, UUID) else originator_id
     return f"netledger-event-v1\n{position}\n{aggregate}\n{version}\n{topic}\n".encode() + state
 
 

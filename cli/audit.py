@@ -1,0 +1,284 @@
+"""Auditors' commands: verify, keygen, checkpoint, prove, verify-proof, replay, export, restore, migrate."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from cli.context import Settings, pass_settings, reads
+from cli.log import _timestamp
+from cli.output import emit
+from domain.errors import InputError, RuleViolation
+from domain.ledger import Ledger
+
+
+def writable(path: str, option: str = "--out") -> Path:
+    """A path whose folder exists (checked before any work is done)."""
+    target = Path(path)
+    if not target.parent.exists():
+        raise InputError(option, f"folder {target.parent} does not exist", "create it first")
+    if target.is_dir():
+        raise InputError(option, f"{target} is a folder", "give a file path")
+    return target
+
+
+def _report_problem(report: Any) -> None:
+    if report.problem is not None:
+        raise RuleViolation("verify", str(report.problem), "see docs/auditor.md for what each kind means")
+
+
+@click.command()
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also prove the log extends this signed checkpoint.",
+)
+@click.option(
+    "--public-key",
+    type=click.Path(dir_okay=False),
+    metavar="PUB",
+    help="Public key that signed the checkpoint (required with --checkpoint).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+)
+@reads
+def verify(ledger: Ledger, checkpoint_file: str | None, public_key: str | None, fmt: str) -> None:
+    """Recompute every hash from genesis; exit 1 at the first damage, naming position and kind."""
+    from domain.integrity import checkpoint as cp
+    from domain.integrity.verify import verify_log
+
+    checkpoint = None
+    if checkpoint_file:
+        if not public_key:
+            raise InputError("--public-key", "is required with --checkpoint", "give the signer's .pub file")
+        checkpoint = cp.load(checkpoint_file)
+        cp.check_signature(checkpoint, public_key)
+    ledger.require_current_schema()
+    report = verify_log(ledger, checkpoint)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), indent=2))
+        if not report.ok:
+            raise click.exceptions.Exit(1)
+        return
+    _report_problem(report)
+    click.echo(f"ok: {report.size} events verified from genesis")
+    click.echo(f"head: {report.head.hex()}")
+    click.echo(f"root: {report.root.hex()}")
+    for line in report.checked_against:
+        click.echo(f"extends the {line}")
+
+
+@click.command()
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    metavar="KEY",
+    help="Private key file to write (mode 0600); the public key goes to KEY.pub.",
+)
+def keygen(out: str) -> None:
+    """Create an Ed25519 key pair for signing checkpoints."""
+    from domain.integrity.checkpoint import keygen as make
+
+    private, public = make(writable(out))
+    click.echo(f"private key: {private} (keep it secret)\npublic key: {public} (publish it)")
+
+
+@click.command()
+@click.option("--key", required=True, type=click.Path(dir_okay=False), metavar="KEY", help="Private key from keygen.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), metavar="FILE", help="Write the checkpoint here (default: stdout)."
+)
+@reads
+def checkpoint(ledger: Ledger, key: str, out: str | None) -> None:
+    """Write a signed checkpoint of the ledger as it is now (verified first)."""
+    from domain.integrity.checkpoint import sign
+    from domain.integrity.proofs import checkpoint_of
+
+    ledger.require_current_schema()
+    target = writable(out) if out else None
+    text = sign(checkpoint_of(ledger), key).text()
+    if target:
+        target.write_text(text, encoding="utf-8")
+        click.echo(f"checkpoint of {ledger.name} written to {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command()
+@click.argument("event_id", metavar="EVENT_ID")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="The checkpoint to prove against.",
+)
+@reads
+def prove(ledger: Ledger, event_id: str, checkpoint_file: str) -> None:
+    """Print a JSON proof that EVENT_ID is in the checkpointed log."""
+    from domain.integrity import checkpoint as cp
+    from domain.integrity.proofs import prove as make
+
+    ledger.require_current_schema()
+    click.echo(json.dumps(make(ledger, event_id, cp.load(checkpoint_file)), indent=2))
+
+
+@click.command("verify-proof")
+@click.argument("proof_file", type=click.File("rb"), metavar="PROOF")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="The checkpoint the proof refers to.",
+)
+@click.option(
+    "--public-key",
+    required=True,
+    type=click.Path(dir_okay=False),
+    metavar="PUB",
+    help="Public key that signed the checkpoint.",
+)
+def verify_proof(proof_file: IO[bytes], checkpoint_file: str, public_key: str) -> None:
+    """Check an inclusion proof without the database."""
+    from domain.integrity import checkpoint as cp
+    from domain.integrity.proofs import check_inclusion
+
+    try:
+        proof = json.loads(proof_file.read())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError("PROOF", f"is not JSON ({exc})", "give the file 'netledger prove' wrote") from None
+    if not isinstance(proof, dict):
+        raise InputError("PROOF", "is not a JSON object", "give the file 'netledger prove' wrote")
+    checkpoint = cp.load(checkpoint_file)
+    cp.check_signature(checkpoint, public_key)
+    event = check_inclusion(proof, checkpoint)
+    click.echo(
+        f"proven: event {event['event_id']} ({event['topic'].split(':')[-1]}) is at position {event['position']} "
+        f"of ledger '{checkpoint.ledger}' as checkpointed at size {checkpoint.size} ({checkpoint.time})"
+    )
+
+
+@click.command()
+@click.option("--known-at", metavar="TIMESTAMP", help="Events recorded at or before this moment (UTC if no zone).")
+@click.option("--position", type=click.IntRange(min=0), metavar="N", help="Events at positions 1..N.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True, help="Output format."
+)
+@reads
+def replay(ledger: Ledger, known_at: str | None, position: int | None, fmt: str) -> None:
+    """Print the events as the ledger had them at a past moment."""
+    from domain.records import HEADER, to_record
+    from projections.timeline import TABLE_COLUMNS, table_row
+
+    if (known_at is None) == (position is None):
+        raise InputError("--known-at/--position", "give exactly one of them", "e.g. --position 43")
+    stamp = _timestamp(known_at, "--known-at")
+    events = ((p, e) for p, e in ledger.events(upto=position) if stamp is None or e.recorded_at <= stamp)
+    if fmt == "table":
+        emit((table_row(p, e) for p, e in events), "table", TABLE_COLUMNS)
+    else:
+        emit((to_record(p, e) for p, e in events), "jsonl", HEADER)
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "graphml", "gexf", "360giving"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: every event with its hashes; graphml/gexf: the network; "
+    "360giving: grants as a 360Giving 1.4.3 package.",
+)
+@click.option("--out", type=click.Path(dir_okay=False), metavar="FILE", help="Write here (default: stdout).")
+@reads
+def export(ledger: Ledger, fmt: str, out: str | None) -> None:
+    """Export the ledger for auditors, Gephi or 360Giving."""
+    target = writable(out) if out else None
+    text = io.StringIO()
+    if fmt == "jsonl":
+        from domain.integrity.archive import dumps, export_lines
+
+        ledger.require_current_schema()
+        for record in export_lines(ledger):
+            text.write(dumps(record) + "\n")
+    elif fmt == "360giving":
+        from projections.exports import export_360giving
+
+        package, skipped = export_360giving(ledger)
+        text.write(json.dumps(package, ensure_ascii=False, indent=2) + "\n")
+        click.echo(f"{len(package['grants'])} grant(s) exported; {len(skipped)} support(s) skipped", err=True)
+        for item in skipped:
+            click.echo(f"  skipped {item['support_id']} ({item['kind']}): {item['reason']}", err=True)
+    else:
+        from projections import exports
+        from projections.store import load_network
+
+        writer = exports.write_graphml if fmt == "graphml" else exports.write_gexf
+        buffer = io.BytesIO()
+        writer(load_network(ledger), buffer)
+        text.write(buffer.getvalue().decode("utf-8"))
+    if target is None:
+        sys.stdout.write(text.getvalue())
+        return
+    # Written beside the target and renamed over it only once complete: a refused or
+    # failed export never truncates an existing file.
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(text.getvalue(), encoding="utf-8")
+    partial.replace(target)
+
+
+@click.command()
+@click.argument("file", type=click.File("rb"), metavar="FILE|-")
+@pass_settings
+def restore(settings: Settings, file: IO[bytes]) -> None:
+    """Restore an export into a new, empty ledger (--db), checking every hash first."""
+    from cli.write import read_jsonl
+    from domain.integrity.archive import read_export
+    from domain.integrity.archive import restore as write
+    from domain.mapper import PydanticMapper
+
+    path = Path(settings.db)
+    if path.exists() and path.stat().st_size > 0:
+        with Ledger(path) as existing:
+            if existing.count():
+                raise RuleViolation("db", f"{path} already holds {existing.count()} events", "restore into a new file")
+    header, stored = read_export(read_jsonl(file), PydanticMapper())
+    try:
+        with Ledger(
+            path, actor=settings.actor, create=True, name=header.get("ledger"), ledger_id=header.get("ledger_id")
+        ) as ledger:
+            result = write(ledger, header, stored)
+    except BaseException:
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
+    click.echo(f"restored {result['events']} events into {path}; head {result['head']}")
+
+
+@click.command()
+@reads
+def migrate(ledger: Ledger) -> None:
+    """Add the hash chain to a ledger made before it (once; records when)."""
+    from domain.integrity.migrate import migrate as run
+
+    result = run(ledger)
+    if result["migrated"]:
+        click.echo(f"migrated: hashed {result['events']} events at {result['at']}; schema {result['schema_version']}")
+    else:
+        click.echo(f"nothing to do: schema {result['schema_version']} already")
+
+
+COMMANDS = [verify, keygen, checkpoint, prove, verify_proof, replay, export, restore, migrate]

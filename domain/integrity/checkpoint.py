@@ -1,0 +1,175 @@
+"""Signed checkpoints: a small text note, signed with Ed25519, meant to be published.
+
+A checkpoint states the ledger's name and id, its size, the Merkle root over
+the leaf hashes (RFC 9162), the head chain hash and the time. Anyone holding
+the public key can later check that the ledger still extends it.
+
+    netledger checkpoint v1
+    ledger: pohang-demo
+    ledger-id: 5f0c...
+    size: 43
+    root: 9c1e...
+    head: 71aa...
+    time: 2026-11-26T15:00:00Z
+
+    signature: ed25519 <key id> <base64 signature over the lines above, blank line included>
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from domain.errors import InputError, RuleViolation
+
+HEADER = "netledger checkpoint v1"
+
+
+def _crypto():  # type: ignore[no-untyped-def]
+    # Imported on use: the write path never pays for the cryptography package.
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+    return InvalidSignature, serialization, Ed25519PrivateKey, Ed25519PublicKey
+
+
+def keygen(out: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write a new Ed25519 private key to *out* (mode 0600) and its public key to *out*.pub."""
+    _, serialization, private_cls, _ = _crypto()
+    key = private_cls.generate()
+    private_path, public_path = Path(out), Path(f"{out}.pub")
+    for path in (private_path, public_path):
+        if path.exists():
+            raise InputError("--out", f"{path} already exists", "choose another path; keys are never overwritten")
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    os.chmod(private_path, 0o600)
+    public_path.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    return private_path, public_path
+
+
+def _read_key(path: str | os.PathLike[str], *, private: bool) -> object:
+    _, serialization, private_cls, public_cls = _crypto()
+    option = "--key" if private else "--public-key"
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(option, f"cannot read {path}: {exc.strerror}", "give the key file keygen wrote") from None
+    try:
+        key = (
+            serialization.load_pem_private_key(data, password=None)
+            if private
+            else serialization.load_pem_public_key(data)
+        )
+    except (ValueError, TypeError):
+        raise InputError(option, f"{path} is not a PEM Ed25519 key", "give the file keygen wrote") from None
+    if not isinstance(key, private_cls if private else public_cls):
+        raise InputError(option, f"{path} is not an Ed25519 key", "give the file keygen wrote")
+    return key
+
+
+def key_id(public_key: object) -> str:
+    """First 8 bytes (hex) of SHA-256 over the raw public key."""
+    _, serialization, _, _ = _crypto()
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)  # type: ignore[attr-defined]
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The signed statement of one moment of the ledger."""
+
+    ledger: str
+    ledger_id: str
+    size: int
+    root: bytes
+    head: bytes
+    time: str
+    key_id: str = ""
+    signature: bytes = b""
+
+    def body(self) -> str:
+        return (
+            f"{HEADER}\nledger: {self.ledger}\nledger-id: {self.ledger_id}\nsize: {self.size}\n"
+            f"root: {self.root.hex()}\nhead: {self.head.hex()}\ntime: {self.time}\n\n"
+        )
+
+    def text(self) -> str:
+        return self.body() + f"signature: ed25519 {self.key_id} {base64.b64encode(self.signature).decode()}\n"
+
+
+def sign(checkpoint: Checkpoint, private_key_path: str | os.PathLike[str]) -> Checkpoint:
+    key = _read_key(private_key_path, private=True)
+    signature = key.sign(checkpoint.body().encode())  # type: ignore[attr-defined]
+    return Checkpoint(**{**checkpoint.__dict__, "key_id": key_id(key.public_key()), "signature": signature})  # type: ignore[attr-defined]
+
+
+def parse(text: str, source: str = "checkpoint") -> Checkpoint:
+    """Read a checkpoint note; refuse anything not in the exact format."""
+    field = "--checkpoint"
+    body, sep, tail = text.partition("\n\n")
+    lines = body.split("\n")
+    if not sep or not lines or lines[0] != HEADER:
+        raise InputError(
+            field, f"{source} is not a netledger checkpoint", "give a file written by 'netledger checkpoint'"
+        )
+    values: dict[str, str] = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(": ")
+        if not colon or name in values:
+            raise InputError(field, f"{source}: malformed line {line!r}", "do not edit checkpoint files")
+        values[name] = value
+    sig = tail.strip().split(" ")
+    try:
+        if set(values) != {"ledger", "ledger-id", "size", "root", "head", "time"}:
+            raise ValueError("unexpected fields")
+        if len(sig) != 4 or sig[0] != "signature:" or sig[1] != "ed25519":
+            raise ValueError("no ed25519 signature line")
+        checkpoint = Checkpoint(
+            ledger=values["ledger"],
+            ledger_id=values["ledger-id"],
+            size=int(values["size"]),
+            root=bytes.fromhex(values["root"]),
+            head=bytes.fromhex(values["head"]),
+            time=values["time"],
+            key_id=sig[2],
+            signature=base64.b64decode(sig[3], validate=True),
+        )
+    except ValueError as exc:
+        raise InputError(field, f"{source} is malformed ({exc})", "do not edit checkpoint files") from None
+    if checkpoint.size < 0 or len(checkpoint.root) != 32 or len(checkpoint.head) != 32:
+        raise InputError(field, f"{source} is malformed (size or hash lengths)", "do not edit checkpoint files")
+    if checkpoint.body() != body + "\n\n":
+        raise InputError(field, f"{source} is not in canonical form", "do not edit checkpoint files")
+    return checkpoint
+
+
+def load(path: str | os.PathLike[str]) -> Checkpoint:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError("--checkpoint", f"cannot read {path}: {exc}", "") from None
+    return parse(text, str(path))
+
+
+def check_signature(checkpoint: Checkpoint, public_key_path: str | os.PathLike[str]) -> None:
+    """Refuse a checkpoint not signed by the holder of this public key (RuleViolation, exit 1)."""
+    invalid, _, _, _ = _crypto()
+    key = _read_key(public_key_path, private=False)
+    try:
+        key.verify(checkpoint.signature, checkpoint.body().encode())  # type: ignore[attr-defined]
+    except invalid:
+        raise RuleViolation(
+            "--checkpoint",
+            f"the signature does not verify with {public_key_path} "
+            f"(key {key_id(key)}, checkpoint says {checkpoint.key_id})",
+            "the checkpoint was altered or signed by another key",
+        ) from None
