@@ -43,5 +43,15 @@ def demo(settings: Settings, db: str | None) -> None:
         click.echo(f"\n{len(rows)} relations, with sources (see 'netledger --db {path} log'):")
         click.echo(render_table(rows, ["row", "effective", "recorded as", "subject", "object", "amount"]))
 
+        from projections.centrality import centrality
+        from projections.store import load_network
+
+        graph = load_network(ledger)
+        for day in ("2019-08-01", "2019-12-31"):
+            top = centrality(graph, "betweenness", as_of=day, top=3)
+            ranked = ", ".join(f"{key} {score:.3f}" for key, score in top.items())
+            click.echo(f"\nBrokers (betweenness) as of {day}: {ranked}")
+        click.echo(f"\nNext: netledger --db {path} network summary --as-of 2019-12-31 (see docs/planner.md)")
+
 
 COMMANDS = [demo]

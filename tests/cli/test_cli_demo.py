@@ -189,3 +189,12 @@ def test_demo_into_an_empty_initialised_ledger(run, db, h):
 
 def test_demo_into_a_missing_folder_is_refused(run, tmp_path, h):
     h.assert_error(run("demo", db=tmp_path / "nowhere" / "d.db"), 2, "db")
+
+
+def test_demo_shows_the_promotion_group_becoming_the_broker(tmp_path):
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "p.db"), "demo"])
+    assert result.exit_code == 0, result.stderr
+    before = next(line for line in result.stdout.splitlines() if "as of 2019-08-01" in line)
+    after = next(line for line in result.stdout.splitlines() if "as of 2019-12-31" in line)
+    assert "nssz-promotion-group" not in before
+    assert after.split(": ", 1)[1].startswith("nssz-promotion-group ")
