@@ -81,13 +81,20 @@ def writes(f: Callable[..., Outcome | None]) -> Callable[..., None]:
         try:
             with settings.open(create=True) as ledger:
                 f(ledger, *args, **kwargs)
+                wrote_nothing = ledger.count() == 0
+            if is_new and wrote_nothing:  # e.g. a dry run: a command that wrote nothing leaves no file
+                _remove(path)
         except BaseException:
             if is_new:  # a refused first command leaves no empty ledger behind
-                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                    leftover.unlink(missing_ok=True)
+                _remove(path)
             raise
 
     return pass_settings(wrapper)
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)
 
 
 def reads(f: Callable[..., Any]) -> Callable[..., None]:

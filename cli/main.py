@@ -70,9 +70,9 @@ def init(settings: Settings, name: str | None) -> None:
 
 
 def _register() -> None:
-    from cli import agreement, audit, demo, log, network, org, partnership, support, write
+    from cli import agreement, audit, demo, imports, log, network, org, partnership, support, write
 
-    for module in (org, partnership, agreement, support, write, log, demo, network, audit):
+    for module in (org, partnership, agreement, support, write, imports, log, demo, network, audit):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,1 @@
+"""Importers: other formats turned into ledger commands, written all or nothing."""
