@@ -16,7 +16,7 @@ from uuid import UUID, uuid5
 from pydantic import Field, model_validator
 
 from domain.errors import RuleViolation
-from domain.events import Aggregate, LedgerEvent, Meta, RetractedMixin
+from domain.events import Aggregate, LedgerEvent, Meta, RetractedMixin, check_order
 from domain.values import CleanShortText, Country, Identifier, OrgKey, PartialDate
 
 Sector = Literal[
@@ -173,11 +173,8 @@ class Organisation(Aggregate):
 
     def dissolve(self, meta: Meta) -> LedgerEvent:
         self._require_active("key")
-        assert self.registered is not None
-        if meta.effective and self.registered.effective:
-            from domain.events import check_order
-
-            check_order(self.registered.effective, meta.effective, "effective", "registration date")
+        registered = self.registered.effective if self.registered else None
+        check_order(registered, meta.effective, "effective", "registration date")
         return self.trigger(Organisation.Dissolved, meta, key=self.key)
 
     def retract(self, meta: Meta, retracted_event_id: UUID, reason: str) -> LedgerEvent:

@@ -32,7 +32,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from domain.agreement import Agreement
 from domain.errors import InputError, LedgerError, RuleViolation
 from domain.events import ENVELOPE, Aggregate, LedgerEvent, input_error
-from domain.organisation import Organisation
+from domain.organisation import Organisation, organisation_id
 from domain.partnership import Partnership
 from domain.support import Support
 
@@ -144,8 +144,6 @@ def _command(ledger: Ledger, record: dict[str, Any]) -> Callable[[Session], Outc
     kind, _, verb = type_name.partition(".")
 
     if kind == "organisation" and target is not None:
-        from domain.organisation import organisation_id
-
         named = record.get("key")
         if verb != "retracted" and (not isinstance(named, str) or str(target) != str(organisation_id(named))):
             raise InputError("aggregate_id", f"does not match key {named!r}", "leave aggregate_id out")
