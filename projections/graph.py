@@ -512,46 +512,21 @@ class NetworkFold:
                 e_on = self._day(e)
             else:
                 e = e_on = None
-            if tie_type == "partnership":
-                attrs = {
-                    "aggregate_id": agg,
-                    "tie_type": tie_type,
-                    "kind": kind,
-                    "title": title,
-                    "start": start,
-                    "end": e,
-                    "start_on": start_on,
-                    "end_on": e_on,
-                    "roles": [ra, rb],
-                }
-            elif tie_type == "agreement":
-                attrs = {
-                    "aggregate_id": agg,
-                    "tie_type": tie_type,
-                    "kind": kind,
-                    "title": title,
-                    "start": start,
-                    "end": e,
-                    "start_on": start_on,
-                    "end_on": e_on,
-                    "term_end": term_end,
-                    "roles": [ra, rb],
-                }
-            else:
-                attrs = {
-                    "aggregate_id": agg,
-                    "tie_type": tie_type,
-                    "kind": kind,
-                    "title": title,
-                    "start": start,
-                    "end": e,
-                    "start_on": start_on,
-                    "end_on": e_on,
-                    "amount": amount,
-                    "currency": currency,
-                    "programme": created[11],
-                    "roles": [ra, rb],
-                }
+            attrs = {
+                "aggregate_id": agg,
+                "tie_type": tie_type,
+                "kind": kind,
+                "title": title,
+                "start": start,
+                "end": e,
+                "start_on": start_on,
+                "end_on": e_on,
+            }
+            if tie_type == "agreement":
+                attrs["term_end"] = term_end
+            elif tie_type == "support":
+                attrs.update(amount=amount, currency=currency, programme=created[11])
+            attrs["roles"] = [ra, rb]
             ties.append((a, b, attrs))
         return ties
 

@@ -186,11 +186,9 @@ def test_cli_examples(tmp_path: Path) -> None:
             f"{where}\nexited {code}, expected {example.expected}\n--- stdout\n{stdout}--- stderr\n{stderr}"
         )
         if example.expected:
-            # One "Error:" line; an import may list the problems it found above it.
+            # Exactly one "Error:" line, last; a command may list the problems it found above it.
             errors = [line for line in stderr.splitlines() if line.startswith("Error: ")]
-            listed = stderr.startswith(("Error: ", "Usage: ")) or (
-                "import" in example.command and len(errors) == 1 and stderr.rstrip().endswith(errors[0])
-            )
+            listed = stderr.startswith("Usage: ") or (len(errors) == 1 and stderr.rstrip().endswith(errors[0]))
             assert listed, f"{where}\nexpected one error line, got:\n{stderr}"
 
 
