@@ -16,7 +16,7 @@ from domain.ledger import Ledger
 from domain.organisation import Organisation
 from domain.support import Support
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "360giving"
+DATA = Path(__file__).resolve().parents[1] / "data" / "360giving"
 ALWF = DATA / "alwf-a003W000001B7PzQAK.json"
 WOLFSON = DATA / "wolfson-2014-a002400000KeYdsAAF.invalid.json"
 

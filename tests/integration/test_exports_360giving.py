@@ -1,7 +1,7 @@
 """The 360Giving export, validated offline against the official 1.4.3 schemas.
 
-The schemas and two real data files live in ``../shared/data/360giving/`` beside the
-repository (see ``shared/data/SOURCES.md``); the package itself never reads them.
+The schemas and two real data files are copied into ``tests/data/360giving/`` (sources and
+licences in ``tests/data/SOURCES.md``); the package itself never reads them.
 
 Validating offline with ``jsonschema`` has three traps, each guarded here:
 
@@ -32,7 +32,7 @@ from domain.ledger import Ledger
 from projections.exports import export_360giving, grants_360giving, skipped_360giving
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT.parent / "shared" / "data" / "360giving"
+DATA = ROOT / "tests" / "data" / "360giving"
 SCHEMA = DATA / "schema"
 GRANT_SCHEMA_URLS = [
     f"https://raw.githubusercontent.com/ThreeSixtyGiving/standard/{version}/schema/360-giving-schema.json"
