@@ -251,21 +251,28 @@ def restore(settings: Settings, file: IO[bytes]) -> None:
     from domain.mapper import PydanticMapper
 
     path = Path(settings.db)
-    if path.exists() and path.stat().st_size > 0:
+    is_file = settings.database_url is None
+    if is_file and path.exists() and path.stat().st_size > 0:
         with Ledger(path) as existing:
             if existing.count():
                 raise RuleViolation("db", f"{path} already holds {existing.count()} events", "restore into a new file")
     header, stored = read_export(read_jsonl(file), PydanticMapper())
     try:
         with Ledger(
-            path, actor=settings.actor, create=True, name=header.get("ledger"), ledger_id=header.get("ledger_id")
+            settings.target,
+            actor=settings.actor,
+            create=True,
+            name=header.get("ledger"),
+            ledger_id=header.get("ledger_id"),
         ) as ledger:
             result = write(ledger, header, stored)
+            where = ledger.location
     except BaseException:
-        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            leftover.unlink(missing_ok=True)
+        if is_file:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
         raise
-    click.echo(f"restored {result['events']} events into {path}; head {result['head']}")
+    click.echo(f"restored {result['events']} events into {where}; head {result['head']}")
 
 
 @click.command()

@@ -19,9 +19,15 @@ class Settings:
 
     db: str
     actor: str | None
+    database_url: str | None = None
+
+    @property
+    def target(self) -> str:
+        """The PostgreSQL URL when given, else the SQLite file."""
+        return self.database_url or self.db
 
     def open(self, *, create: bool = False) -> Ledger:
-        return Ledger(self.db, actor=self.actor, create=create)
+        return Ledger(self.target, actor=self.actor, create=create)
 
 
 pass_settings = click.make_pass_decorator(Settings)
@@ -77,7 +83,7 @@ def writes(f: Callable[..., Outcome | None]) -> Callable[..., None]:
     @wraps(f)
     def wrapper(settings: Settings, *args: Any, **kwargs: Any) -> None:
         path = Path(settings.db)
-        is_new = not path.exists()
+        is_new = settings.database_url is None and not path.exists()
         try:
             with settings.open(create=True) as ledger:
                 f(ledger, *args, **kwargs)

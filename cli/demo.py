@@ -18,9 +18,10 @@ def demo(settings: Settings, db: str | None) -> None:
     from domain.demo import build_demo
     from domain.ledger import Ledger
 
-    path = db or settings.db
-    with Ledger(path, actor=settings.actor, create=True, name="pohang-demo") as ledger:
+    with Ledger(db or settings.target, actor=settings.actor, create=True, name="pohang-demo") as ledger:
         report = build_demo(ledger)
+        path = ledger.location
+        again = f"--db {path}" if ledger.path is not None else "--database-url URL"
         click.echo(f"Pohang demo ledger: {path} ({report.event_count} events)\n")
         sectors = Counter(o["sector"] for o in report.organisations)
         named = sum(1 for o in report.organisations if o["in_seed_article"] == "yes")
@@ -40,7 +41,7 @@ def demo(settings: Settings, db: str | None) -> None:
             }
             for row, outcome in report.relations
         ]
-        click.echo(f"\n{len(rows)} relations, with sources (see 'netledger --db {path} log'):")
+        click.echo(f"\n{len(rows)} relations, with sources (see 'netledger {again} log'):")
         click.echo(render_table(rows, ["row", "effective", "recorded as", "subject", "object", "amount"]))
 
         from projections.centrality import centrality
@@ -51,7 +52,7 @@ def demo(settings: Settings, db: str | None) -> None:
             top = centrality(graph, "betweenness", as_of=day, top=3)
             ranked = ", ".join(f"{key} {score:.3f}" for key, score in top.items())
             click.echo(f"\nBrokers (betweenness) as of {day}: {ranked}")
-        click.echo(f"\nNext: netledger --db {path} network summary --as-of 2019-12-31 (see docs/planner.md)")
+        click.echo(f"\nNext: netledger {again} network summary --as-of 2019-12-31 (see docs/planner.md)")
 
 
 COMMANDS = [demo]

@@ -77,7 +77,7 @@ def build_demo(ledger: Ledger) -> DemoReport:
     if ledger.count():
         raise RuleViolation(
             "db",
-            f"{ledger.path} already holds {ledger.count()} events",
+            f"{ledger.location} already holds {ledger.count()} events",
             "the demo only builds into an empty ledger: pass --db NEW.db",
         )
     organisations = read_seed("organisations.csv")

@@ -39,7 +39,7 @@ ENVELOPE = ("event_id", "effective", "recorded_at", "recorded_by", "source", "no
 class Envelope(BaseModel):
     """What every event says about itself, whatever fact it records."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     event_id: UUID
     effective: PartialDate | None = None

@@ -24,6 +24,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,7 +42,7 @@ from domain.integrity.chain import ChainError
 from domain.mapper import PydanticMapper
 from domain.organisation import Organisation, organisation_id
 from domain.partnership import Partnership
-from domain.storage import SCHEMA_VERSION, LedgerSQLiteRecorder
+from domain.storage import SCHEMA_VERSION, LedgerRecorder, is_url
 from domain.support import Support
 from domain.values import OrgKey, PartialDate, Party
 
@@ -222,13 +223,62 @@ class Ledger:
         name: str | None = None,
         ledger_id: str | None = None,
     ) -> None:
-        self.path = Path(path)
         self.actor = actor or default_actor()
-        is_new = not self.path.exists() or self.path.stat().st_size == 0
-        if is_new and not create:
-            raise StorageError("db", f"no ledger at {self.path}", "create one with 'netledger init', or pass --db PATH")
-        if is_new and not self.path.parent.exists():
-            raise StorageError("db", f"folder {self.path.parent} does not exist", "create it first")
+        #: What the ledger was opened on, as given (a PostgreSQL URL may hold a password: never print
+        #: it; print ``location``).
+        self.target = str(path)
+        #: Bulk mode (``bulk()``): every read and write goes through one open transaction.
+        self._bulk = False
+        if is_url(path):
+            self.path: Path | None = None
+            self.location = self._open_postgres(str(path), create)
+            is_new = not self.recorder.exists()
+            if is_new and not create:
+                fix = "create one with 'netledger init --database-url URL'"
+                raise StorageError("database-url", f"no ledger in {self.location}", fix)
+            if is_new:
+                self._create_postgres_tables()
+            default_name = self.location.rsplit("/", 1)[1].split("?")[0]
+        else:
+            self.path = Path(path)
+            self.location = str(self.path)
+            is_new = not self.path.exists() or self.path.stat().st_size == 0
+            if is_new and not create:
+                raise StorageError(
+                    "db", f"no ledger at {self.path}", "create one with 'netledger init', or pass --db PATH"
+                )
+            if is_new and not self.path.parent.exists():
+                raise StorageError("db", f"folder {self.path.parent} does not exist", "create it first")
+            self._open_sqlite(is_new)
+            default_name = self.path.stem
+        #: Whether this call created the ledger.
+        self.created = is_new
+        try:
+            if is_new:
+                self.recorder.set_meta_defaults(
+                    {
+                        "name": name or default_name,
+                        "ledger_id": ledger_id or str(uuid4()),
+                        "schema_version": str(SCHEMA_VERSION),
+                        "created_at": utc_now().isoformat(),
+                    }
+                )
+            self.meta = self.recorder.get_meta()
+        except PersistenceError as exc:
+            raise StorageError("db", f"{self.location} is not a readable netledger ledger ({exc})", "") from None
+        version = int(self.meta.get("schema_version", "0"))
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                "db",
+                f"{self.location} has schema version {version}, newer than this netledger ({SCHEMA_VERSION})",
+                "upgrade netledger",
+            )
+        if version < 1:
+            raise StorageError("db", f"{self.location} is not a netledger ledger", "run 'netledger init' on a new file")
+        #: A ledger from before the hash chain can be read but not written until migrated.
+        self.needs_migration = version < SCHEMA_VERSION
+
+    def _open_sqlite(self, is_new: bool) -> None:
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(self.path),
@@ -237,36 +287,57 @@ class Ledger:
         }
         try:
             self.app = _App(env=env)
-            self.recorder: LedgerSQLiteRecorder = self.app.recorder  # type: ignore[assignment]
-            if is_new:
-                self.recorder.set_meta_defaults(
-                    {
-                        "name": name or self.path.stem,
-                        "ledger_id": ledger_id or str(uuid4()),
-                        "schema_version": str(SCHEMA_VERSION),
-                        "created_at": utc_now().isoformat(),
-                    }
-                )
-            self.meta = self.recorder.get_meta()
         except PersistenceError as exc:
-            raise StorageError("db", f"{self.path} is not a readable netledger ledger ({exc})", "") from None
-        version = int(self.meta.get("schema_version", "0"))
-        if version > SCHEMA_VERSION:
+            raise StorageError("db", f"{self.location} is not a readable netledger ledger ({exc})", "") from None
+        self.recorder: LedgerRecorder = self.app.recorder  # type: ignore[assignment]
+
+    def _open_postgres(self, url: str, create: bool) -> str:
+        from domain.postgres import parse_url, redact
+
+        target = parse_url(url)
+        try:
+            self.app = _App(env=target.env())
+            self.recorder = self.app.recorder  # type: ignore[assignment]
+            self.recorder.exists()  # connect now, so a bad URL or password fails here
+        except PersistenceError as exc:
+            message = redact(" ".join(str(exc).split()))
+            raise StorageError("database-url", f"cannot open {target.display}: {message}", "") from None
+        return target.display
+
+    def _create_postgres_tables(self) -> None:
+        """Create the tables and triggers once (``netledger init``); writers then run without DDL."""
+        from domain.postgres import LedgerPostgresRecorder
+
+        assert isinstance(self.recorder, LedgerPostgresRecorder)
+        try:
+            self.recorder.create_table()
+        except PersistenceError as exc:
             raise StorageError(
-                "db",
-                f"{self.path} has schema version {version}, newer than this netledger ({SCHEMA_VERSION})",
-                "upgrade netledger",
-            )
-        if version < 1:
-            raise StorageError("db", f"{self.path} is not a netledger ledger", "run 'netledger init' on a new file")
-        #: A ledger from before the hash chain can be read but not written until migrated.
-        self.needs_migration = version < SCHEMA_VERSION
+                "database-url", f"cannot create the ledger tables in {self.location}: {exc}", "connect as the owner"
+            ) from None
+
+    def grant_writer(self, role: str) -> None:
+        """PostgreSQL: give *role* SELECT and INSERT on the ledger's tables, and nothing more."""
+        from domain.postgres import LedgerPostgresRecorder
+
+        if not isinstance(self.recorder, LedgerPostgresRecorder):
+            raise InputError("grant-writer", "roles exist only on PostgreSQL", "")
+        try:
+            self.recorder.grant(role)
+        except PersistenceError as exc:
+            message = f"cannot grant to role {role!r}: {exc}"
+            raise StorageError("grant-writer", message, "create the role first") from None
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return "sqlite" if self.path is not None else "postgresql"
 
     def require_current_schema(self) -> None:
         if self.needs_migration:
             raise RuleViolation(
                 "db",
-                f"{self.path} predates the hash chain (schema {self.meta.get('schema_version')})",
+                f"{self.location} predates the hash chain (schema {self.meta.get('schema_version')})",
                 "run 'netledger migrate' once, then try again",
             )
 
@@ -284,9 +355,49 @@ class Ledger:
         self.close()
 
     # -- the write path ----------------------------------------------------------
+    @contextmanager
+    def bulk(self, *, commit: bool = True) -> Iterator[None]:
+        """Run many sessions in ONE transaction: all of them are saved, or none.
+
+        Each ``run`` inside saves its session's events into the open transaction and
+        later sessions read them back; nothing is visible to others, or kept,
+        until the block ends without an exception (and *commit* is true: a dry run
+        passes ``commit=False``). Writers are locked out meanwhile.
+        """
+        self.require_current_schema()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                pinned = self.recorder.pinned(commit=commit)
+                pinned.__enter__()
+            except OperationalError as exc:
+                reason = str(exc)
+                time.sleep(min(2.0, 0.01 * 2**attempt) * random.uniform(0.5, 1.0))
+                continue
+            self._bulk = True
+            try:
+                yield
+            except BaseException as exc:
+                self._bulk = False
+                try:
+                    pinned.__exit__(type(exc), exc, exc.__traceback__)
+                except BaseException as rollback_error:
+                    if rollback_error is not exc:
+                        raise rollback_error from None
+                raise
+            else:
+                self._bulk = False
+                try:
+                    pinned.__exit__(None, None, None)
+                except PersistenceError as exc:
+                    raise StorageError("db", f"cannot write to {self.location}: {exc}", "try again") from None
+            return
+        raise ConflictError("db", f"the ledger stayed locked by another writer ({reason})", "try again")
+
     def run(self, work: Callable[[Session], T]) -> T:
         """Run *work* in a session and save what it did in one transaction, retrying conflicts."""
         self.require_current_schema()
+        if self._bulk:
+            return self._run_in_bulk(work)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             session = Session(self)
             result = work(session)
@@ -301,13 +412,29 @@ class Ledger:
                 raise RuleViolation("db", f"refusing to write: {exc}", "run 'netledger verify' to see why") from None
             except OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise StorageError("db", f"cannot write to {self.path}: {exc}", "") from None
+                    raise StorageError("db", f"cannot write to {self.location}: {exc}", "") from None
                 reason = "the database stayed locked by another writer"
             else:
                 positions = {r.domain_event.event_id: r.notification.id for r in recordings}  # type: ignore[attr-defined]
                 return _with_positions(result, positions)
             time.sleep(min(2.0, 0.01 * 2**attempt) * random.uniform(0.5, 1.0))
         raise ConflictError("", f"gave up after {MAX_ATTEMPTS} attempts: {reason}", "try again")
+
+    def _run_in_bulk(self, work: Callable[[Session], T]) -> T:
+        """One session saved into the open bulk transaction: no retry, the writers' lock is held."""
+        session = Session(self)
+        result = work(session)
+        events = list(session.new_events.values())
+        if not events:
+            return result
+        try:
+            recordings = self.app.events.put(events)
+        except ChainError as exc:
+            raise RuleViolation("db", f"refusing to write: {exc}", "run 'netledger verify' to see why") from None
+        except PersistenceError as exc:
+            raise StorageError("db", f"cannot write to {self.location}: {exc}", "") from None
+        positions = {r.domain_event.event_id: r.notification.id for r in recordings}  # type: ignore[attr-defined]
+        return _with_positions(result, positions)
 
     def meta_for(
         self,

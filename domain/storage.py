@@ -16,11 +16,14 @@ Triggers refuse UPDATE and DELETE on the events, index and chain tables.
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from collections.abc import Iterator, Sequence
-from typing import Any
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from domain.integrity.chain import CREATE_CHAIN, ChainError, chain_rows
@@ -30,6 +33,25 @@ from domain.mapper import LedgerStoredEvent
 #: 1: events and event_index. 2: adds the hash chain (``event_chain``) and
 #: append-only triggers; ``netledger migrate`` brings a version 1 ledger up.
 SCHEMA_VERSION = 2
+
+if TYPE_CHECKING:
+    from domain.postgres import LedgerPostgresRecorder
+
+#: Either recorder: both offer the same reads (``find_event``, ``heads``, ``select_chain``, ...).
+LedgerRecorder: TypeAlias = "LedgerSQLiteRecorder | LedgerPostgresRecorder"
+
+
+def is_url(target: str | os.PathLike[str]) -> bool:
+    """True for a ``postgresql://`` (or ``postgres://``) URL, which selects PostgreSQL storage.
+
+    >>> is_url("postgresql://u@h/db"), is_url("ledger.db")
+    (True, False)
+    """
+    return (
+        isinstance(target, str)
+        and target.split("://", 1)[0].lower() in ("postgresql", "postgres")
+        and ("://" in target)
+    )
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
@@ -81,7 +103,44 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         )
         return positions
 
+    @contextmanager
+    def pinned(self, *, commit: bool) -> Iterator[None]:
+        """Run every read and write of this recorder in ONE transaction, holding the write lock.
+
+        Inside, reads see what was written before them in the same transaction.
+        On leaving, the transaction commits (``commit=True``, and no exception) or
+        rolls back. ``BEGIN IMMEDIATE`` takes the write lock at once, so a long
+        import never fails half-way on another writer's lock.
+        """
+        with self.datastore.get_connection(commit=True) as conn:
+            cursor = conn.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise OperationalError(exc) from exc
+
+            @contextmanager
+            def same_transaction(*, commit: bool) -> Iterator[Any]:
+                yield cursor
+
+            self.datastore.transaction = same_transaction  # type: ignore[method-assign]
+            try:
+                yield
+            except BaseException:
+                conn.rollback()
+                raise
+            else:
+                conn.commit() if commit else conn.rollback()
+            finally:
+                del self.datastore.transaction
+
     # -- reads -------------------------------------------------------------------------
+    def exists(self) -> bool:
+        """Whether this file already holds a ledger (its meta table)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='ledger_meta'")
+            return c.fetchone() is not None
+
     def find_event(self, event_id: UUID) -> tuple[int, UUID, int] | None:
         """Position, aggregate id and version of the event with this id, if recorded."""
         with self.datastore.transaction(commit=False) as c:

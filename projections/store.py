@@ -118,8 +118,20 @@ class _HashingWriter:
 
 
 def store_path(ledger: Ledger) -> Path:
-    """Where the projection of *ledger* is kept: ``<ledger file>.graph``."""
-    return Path(f"{ledger.path}.graph")
+    """Where the projection of *ledger* is kept.
+
+    Beside an SQLite ledger: ``<ledger file>.graph``. For a PostgreSQL ledger, a
+    per-machine cache: ``$NETLEDGER_CACHE_DIR`` (default ``$XDG_CACHE_HOME/netledger``,
+    else ``~/.cache/netledger``), file ``<ledger id>.graph``. It is only a cache:
+    checked against the log and caught up or rebuilt from it when needed.
+    """
+    if ledger.path is not None:
+        return Path(f"{ledger.path}.graph")
+    folder = os.environ.get("NETLEDGER_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "netledger"
+    )
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder) / f"{ledger.meta['ledger_id']}.graph"
 
 
 class NetworkStore:

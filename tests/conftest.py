@@ -4,6 +4,10 @@
   closed at teardown.
 - ``snapshot``: reads the raw content of a ledger file straight from SQLite, on a
   connection of its own, so "nothing was written" can be checked byte for byte.
+- ``pg_server``: one throwaway PostgreSQL server for the whole run (``tests.pgserver``),
+  started on first use, stopped at the end.
+- ``backend`` / ``target``: the storage-dependent tests run once on SQLite (``target``
+  is a file path) and once on PostgreSQL (``target`` is the URL of a new database).
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 from eventsourcing.utils import resolve_topic
 
 from domain.ledger import Ledger
+from domain.storage import is_url
+from tests import pgserver
 
 
 class Row(NamedTuple):
@@ -30,12 +36,26 @@ class Row(NamedTuple):
     state: bytes
 
 
+def _pg_rows(url: str, select: str) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        return [tuple(r) for r in con.execute(select).fetchall()]  # type: ignore[arg-type]
+
+
 def read_rows(path: Path | str) -> list[Row]:
-    """Every stored event of the ledger file at *path*, in recorded order, read raw."""
-    with closing(sqlite3.connect(str(path))) as con:
-        rows = con.execute(
-            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
-        ).fetchall()
+    """Every stored event of the ledger at *path* (a file, or a PostgreSQL URL), in recorded order, read raw."""
+    if is_url(str(path)):
+        rows = _pg_rows(
+            str(path),
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM netledger_events "
+            "ORDER BY notification_id",
+        )
+    else:
+        with closing(sqlite3.connect(str(path))) as con:
+            rows = con.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
+            ).fetchall()
     return [
         Row(
             position=rowid,
@@ -49,10 +69,18 @@ def read_rows(path: Path | str) -> list[Row]:
 
 def read_index(path: Path | str) -> list[tuple[str, int, str, int]]:
     """Every row of the ledger's ``event_index`` table, by position."""
+    select = "SELECT event_id, position, originator_id, originator_version FROM event_index ORDER BY position"
+    if is_url(str(path)):
+        return _pg_rows(str(path), select)  # type: ignore[return-value]
     with closing(sqlite3.connect(str(path))) as con:
         return con.execute(
             "SELECT event_id, position, originator_id, originator_version FROM event_index ORDER BY position"
         ).fetchall()
+
+
+def _where(target: Ledger | Path | str) -> Path | str:
+    """The file or URL (with its password) a ledger was opened on."""
+    return target.target if isinstance(target, Ledger) else target
 
 
 @pytest.fixture
@@ -72,7 +100,7 @@ def snapshot() -> Callable[[Ledger | Path | str], list[Row]]:
     """``snapshot(ledger_or_path)``: the raw stored events as ``(position, type, event_id, bytes)``."""
 
     def take(target: Ledger | Path | str) -> list[Row]:
-        return read_rows(target.path if isinstance(target, Ledger) else target)
+        return read_rows(_where(target))
 
     return take
 
@@ -82,6 +110,36 @@ def index_rows() -> Callable[[Ledger | Path | str], list[tuple[str, int, str, in
     """``index_rows(ledger_or_path)``: the raw ``event_index`` rows."""
 
     def take(target: Ledger | Path | str) -> list[tuple[str, int, str, int]]:
-        return read_index(target.path if isinstance(target, Ledger) else target)
+        return read_index(_where(target))
 
     return take
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pgserver.Server]:
+    server = pgserver.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _projection_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL ledgers keep their projection in a cache folder: one per test."""
+    monkeypatch.setenv("NETLEDGER_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def target(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """Where a new ledger goes: a file path on SQLite, a new database's URL on PostgreSQL."""
+    if backend == "sqlite":
+        yield str(tmp_path / "ledger.db")
+        return
+    server: pgserver.Server = request.getfixturevalue("pg_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)

@@ -105,7 +105,7 @@ def read_export(
 def restore(ledger: Ledger, header: dict[str, Any], stored: list[LedgerStoredEvent]) -> dict[str, Any]:
     """Write checked events into an empty ledger in one transaction; check the head matches."""
     if ledger.count():
-        raise RuleViolation("db", f"{ledger.path} already holds {ledger.count()} events", "restore into a new file")
+        raise RuleViolation("db", f"{ledger.location} already holds {ledger.count()} events", "restore into a new file")
     identity = {"ledger_id": str(header["ledger_id"]), "name": str(header.get("ledger") or ledger.name)}
     if any(ledger.meta.get(k) != v for k, v in identity.items()):
         ledger.recorder.replace_meta(identity)  # an empty ledger takes the exported ledger's identity

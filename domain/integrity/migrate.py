@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.errors import RuleViolation
 from domain.integrity.chain import CREATE_CHAIN, chain_rows
-from domain.storage import SCHEMA_VERSION
+from domain.storage import SCHEMA_VERSION, LedgerSQLiteRecorder
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
@@ -22,6 +22,7 @@ def migrate(ledger: Ledger) -> dict[str, Any]:
     if not ledger.needs_migration:
         return {"migrated": False, "schema_version": SCHEMA_VERSION, "events": 0}
     recorder = ledger.recorder
+    assert isinstance(recorder, LedgerSQLiteRecorder), "schema 1 ledgers exist only on SQLite"
     now = datetime.now(UTC).isoformat()
     with recorder.datastore.transaction(commit=True) as c:
         for statement in CREATE_CHAIN:

@@ -154,6 +154,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No ledger or actor leaks in from the environment; relative paths land in tmp_path."""
     monkeypatch.delenv("NETLEDGER_DB", raising=False)
     monkeypatch.delenv("NETLEDGER_ACTOR", raising=False)
+    monkeypatch.delenv("NETLEDGER_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
 
 

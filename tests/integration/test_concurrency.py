@@ -1,7 +1,7 @@
 """Several writers on one ledger file never lose an update, never double-record, never crash.
 
-Every writer has its own ``Ledger`` (its own SQLite connections), as two
-command-line invocations would. The first tests force the race
+Every writer has its own ``Ledger`` (its own connections), as two
+command-line invocations would. Every test runs on SQLite and on PostgreSQL. The first tests force the race
 deterministically: writer A has read the aggregate, then writer B commits,
 then A tries to save its stale version. The last ones run real writers in
 threads and in separate processes.
@@ -25,6 +25,12 @@ from domain.organisation import organisation_id
 from domain.support import Support
 
 PER_WRITER = 50
+
+
+@pytest.fixture
+def db_path(target: str) -> str:  # type: ignore[override]
+    """The ledger of every test here: a SQLite file, then a PostgreSQL database."""
+    return target
 
 
 @pytest.fixture

@@ -1,0 +1,348 @@
+"""PostgreSQL storage: eventsourcing's recorder plus the ledger's own tables, for shared ledgers.
+
+The same tables as on SQLite (``domain.storage``), written in the **same
+transaction** as the events: ``event_index``, ``event_chain`` and
+``ledger_meta``, with a trigger that refuses UPDATE, DELETE and TRUNCATE on the
+event, index and chain tables, even for their owner.
+
+Two choices differ from eventsourcing's own PostgreSQL recorder:
+
+- ``insert_events`` is overridden whole (keeping its retry on connection
+  errors), because an exception raised in its ``_fetch_ids_after_insert_events``
+  hook is re-raised only after the transaction committed: events would be saved
+  without their chain rows.
+- Writers are serialised with a transaction-level advisory lock instead of
+  ``LOCK TABLE ... IN EXCLUSIVE MODE`` (which needs UPDATE, DELETE or TRUNCATE
+  privilege), and positions are given explicitly as the last position + 1, + 2...
+  under that lock: so positions have no gaps (a sequence leaves gaps after a
+  rollback) and the writing role needs only SELECT and INSERT.
+
+A ledger is one database (or one schema, ``?schema=NAME``). Its URL is
+``postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME``; the password comes from the
+URL, else ``PGPASSWORD``, else ``~/.pgpass``, and ``redact`` keeps it out of
+every message.
+
+>>> target = parse_url("postgresql://ledger:s3cret@127.0.0.1:5433/pohang")
+>>> target.display, target.dbname, target.port
+('postgresql://ledger@127.0.0.1:5433/pohang', 'pohang', 5433)
+>>> redact("FATAL: password s3cret refused")
+'FATAL: password *** refused'
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from domain.errors import InputError
+from domain.integrity.chain import ChainError, chain_rows
+from domain.storage import _event_id
+
+#: URL schemes that select PostgreSQL.
+SCHEMES = ("postgresql", "postgres")
+#: Passwords seen in URLs and PGPASSWORD, replaced by ``***`` wherever ``redact`` is used.
+_SECRETS: set[str] = set()
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a PostgreSQL ledger lives. ``display`` never holds the password."""
+
+    user: str
+    password: str
+    host: str
+    port: int
+    dbname: str
+    schema: str
+
+    @property
+    def display(self) -> str:
+        suffix = f"?schema={self.schema}" if self.schema else ""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}{suffix}"
+
+    def env(self) -> dict[str, str]:
+        """eventsourcing's settings for this target (tables are created by ``netledger init`` only)."""
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": "domain.postgres:LedgerPostgresRecorder",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            # Empty means "ask libpq": it then reads ~/.pgpass.
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_SCHEMA": self.schema,
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            # A bulk import keeps one transaction open while it reads the next batch.
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "600",
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            "CREATE_TABLE": "n",
+        }
+
+
+def parse_url(url: str) -> Target:
+    """Read a ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?schema=NAME]`` URL."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 5432
+    except ValueError as exc:
+        raise InputError("database-url", f"not a valid URL ({exc})", "use postgresql://USER@HOST:PORT/DBNAME") from None
+    if parts.scheme.lower() not in SCHEMES:
+        raise InputError("database-url", f"scheme {parts.scheme!r} is not postgresql", "use postgresql://...")
+    password = unquote(parts.password) if parts.password else os.environ.get("PGPASSWORD", "")
+    if password:
+        _SECRETS.add(password)
+        if parts.password:
+            _SECRETS.add(parts.password)  # as written in the URL, percent-encoded
+    dbname = unquote(parts.path.lstrip("/"))
+    user = unquote(parts.username or "")
+    if not user or not parts.hostname or not dbname:
+        missing = "user" if not user else "host" if not parts.hostname else "database name"
+        raise InputError("database-url", f"the URL has no {missing}", "use postgresql://USER@HOST:PORT/DBNAME")
+    query = parse_qs(parts.query)
+    unknown = sorted(set(query) - {"schema"})
+    if unknown:
+        raise InputError("database-url", f"unknown URL parameter {unknown[0]!r}", "only ?schema=NAME is understood")
+    return Target(user, password, parts.hostname, port, dbname, query.get("schema", [""])[0])
+
+
+def redact(text: str) -> str:
+    """*text* with every known password replaced by ``***``."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    """PostgreSQL application recorder that also keeps ``event_index``, ``event_chain`` and ``ledger_meta``."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.lock_key = zlib.crc32(f"netledger:{datastore.schema}.{events_table_name}".encode())
+        self.sql_create_statements.extend(self._q(s) for s in self._own_tables())
+
+    # -- names ------------------------------------------------------------------------
+    def _q(self, statement: str, **extra: Identifier) -> Composed:
+        """*statement* with ``{events}``, ``{chain}``, ``{index}``, ``{meta}``, ``{schema}`` filled in."""
+        schema = self.datastore.schema
+        return SQL(statement).format(
+            **extra,
+            schema=Identifier(schema),
+            events=Identifier(schema, self.events_table_name),
+            chain=Identifier(schema, "event_chain"),
+            index=Identifier(schema, "event_index"),
+            meta=Identifier(schema, "ledger_meta"),
+            refuse=Identifier(schema, "netledger_refuse_change"),
+        )
+
+    def _own_tables(self) -> list[str]:
+        statements = [
+            "CREATE TABLE IF NOT EXISTS {index} (event_id text PRIMARY KEY, position bigint NOT NULL UNIQUE, "
+            "originator_id text NOT NULL, originator_version bigint NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {chain} (position bigint PRIMARY KEY, prev_position bigint UNIQUE, "
+            "leaf_hash bytea NOT NULL, chain_hash bytea NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {meta} (key text PRIMARY KEY, value text NOT NULL)",
+            "CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'netledger: % is append-only (% refused)', TG_TABLE_NAME, TG_OP; END $$",
+        ]
+        for table, name in (("events", self.events_table_name), ("index", "event_index"), ("chain", "event_chain")):
+            statements += [
+                f'DROP TRIGGER IF EXISTS "{name}_no_change" ON {{{table}}}',
+                f'CREATE TRIGGER "{name}_no_change" BEFORE UPDATE OR DELETE ON {{{table}}} '
+                "FOR EACH ROW EXECUTE FUNCTION {refuse}()",
+                f'DROP TRIGGER IF EXISTS "{name}_no_truncate" ON {{{table}}}',
+                f'CREATE TRIGGER "{name}_no_truncate" BEFORE TRUNCATE ON {{{table}}} '
+                "FOR EACH STATEMENT EXECUTE FUNCTION {refuse}()",
+            ]
+        return statements
+
+    def grant_statements(self, role: str) -> list[Composed]:
+        """The least privileges a writing role needs: read and append, nothing else."""
+        tables = "{events}, {chain}, {index}"
+        return [
+            self._q(statement, role=Identifier(role))
+            for statement in (
+                "GRANT USAGE ON SCHEMA {schema} TO {role}",
+                f"GRANT SELECT, INSERT ON {tables} TO {{role}}",
+                "GRANT SELECT ON {meta} TO {role}",
+                f"REVOKE UPDATE, DELETE, TRUNCATE ON {tables}, {{meta}} FROM {{role}}",
+            )
+        ]
+
+    def grant(self, role: str) -> None:
+        """Give *role* the least privileges (``grant_statements``), in one transaction."""
+        with self.datastore.transaction(commit=True) as c:
+            for statement in self.grant_statements(role):
+                c.execute(statement)
+
+    def exists(self) -> bool:
+        """Whether this database already holds a ledger (its meta table)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT to_regclass(%s) AS t", (f"{self.datastore.schema}.ledger_meta",))
+            row = c.fetchone()
+        return bool(row and row["t"])
+
+    @contextmanager
+    def pinned(self, *, commit: bool) -> Iterator[None]:
+        """Run every read and write of this recorder in ONE transaction, holding the writers' lock.
+
+        Inside, reads see what was written before them in the same transaction
+        (nested transactions become savepoints). On leaving, the transaction
+        commits (``commit=True``, and no exception) or rolls back.
+        """
+        datastore = self.datastore
+        with datastore.get_connection() as conn:
+            outer = conn.transaction(force_rollback=not commit)
+            with outer:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+
+                @contextmanager
+                def same_connection() -> Iterator[Any]:
+                    yield conn
+
+                datastore.get_connection = same_connection  # type: ignore[method-assign]
+                try:
+                    yield
+                finally:
+                    del datastore.get_connection
+
+    # -- the write path --------------------------------------------------------------------
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if not stored_events:
+            return []
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            return self.write(curs, stored_events)
+
+    def write(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[int]:
+        """Insert events, chain rows and index rows with one cursor, inside the caller's transaction."""
+        curs.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+        curs.execute(self._q("SELECT COALESCE(MAX(notification_id), 0) AS last FROM {events}"))
+        last = int(curs.fetchone()["last"])  # type: ignore[index]
+        curs.execute(self._q("SELECT position, chain_hash FROM {chain} ORDER BY position DESC LIMIT 1"))
+        head = curs.fetchone()
+        if (head["position"] if head else 0) != last:
+            raise ChainError(f"the hash chain ends at position {head['position'] if head else 0} but the log at {last}")
+        positions = list(range(last + 1, last + 1 + len(stored_events)))
+        rows = [
+            (s.originator_id, s.originator_version, s.topic, s.state, p)
+            for s, p in zip(stored_events, positions, strict=True)
+        ]
+        copy_events = "COPY {events} (originator_id, originator_version, topic, state, notification_id) FROM STDIN"
+        with curs.copy(self._q(copy_events)) as copy:
+            for row in rows:
+                copy.write_row(row)
+        previous = (int(head["position"]), bytes(head["chain_hash"])) if head else None
+        with curs.copy(self._q("COPY {chain} FROM STDIN")) as copy:
+            for chained in chain_rows(((p, _hex(o), v, t, s) for o, v, t, s, p in rows), previous):
+                copy.write_row(chained)
+        with curs.copy(self._q("COPY {index} FROM STDIN")) as copy:
+            for s, p in zip(stored_events, positions, strict=True):
+                copy.write_row((_event_id(s), p, _hex(s.originator_id), s.originator_version))
+        return positions
+
+    # -- reads (the same interface as LedgerSQLiteRecorder) ------------------------------
+    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._q(statement), params)
+            return [tuple(r.values()) for r in c.fetchall()]
+
+    def find_event(self, event_id: UUID) -> tuple[int, UUID, int] | None:
+        """Position, aggregate id and version of the event with this id, if recorded."""
+        rows = self._rows(
+            "SELECT position, originator_id, originator_version FROM {index} WHERE event_id=%s", (str(event_id),)
+        )
+        return (int(rows[0][0]), UUID(rows[0][1]), int(rows[0][2])) if rows else None
+
+    def heads(self) -> tuple[int, int]:
+        """The last event position and the last chain position, read together."""
+        row = self._rows(
+            "SELECT (SELECT MAX(notification_id) FROM {events}) AS e, (SELECT MAX(position) FROM {chain}) AS c"
+        )[0]
+        return int(row[0] or 0), int(row[1] or 0)
+
+    def select_chain(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any, Any]]:
+        """Chain rows ``(position, prev_position, leaf_hash, chain_hash)`` in order, as stored, paged."""
+        for p, prev, leaf, chain in self._paged(
+            "SELECT position, prev_position, leaf_hash, chain_hash FROM {chain}", "position", after, upto, page
+        ):
+            yield p, prev, _bytes(leaf), _bytes(chain)
+
+    def select_raw_events(
+        self, after: int | None = None, upto: int | None = None, page: int = 2000
+    ) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
+        """Event rows ``(position, originator_id hex, version, topic, state)``, as stored."""
+        for p, o, v, t, s in self._paged(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {events}",
+            "notification_id",
+            after,
+            upto,
+            page,
+        ):
+            yield p, _hex(o), v, t, _bytes(s)
+
+    def _paged(self, select: str, key: str, after: int | None, upto: int | None, page: int) -> Iterator[Any]:
+        while True:
+            conditions, params = [], []
+            if after is not None:
+                conditions.append(f"{key} > %s")
+                params.append(after)
+            if upto is not None:
+                conditions.append(f"{key} <= %s")
+                params.append(upto)
+            where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+            rows = self._rows(f"{select}{where} ORDER BY {key} LIMIT %s", [*params, page])
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
+
+    def leaf_at(self, position: int) -> Any:
+        rows = list(self.select_chain(position - 1, position, 1))
+        return rows[0][2] if rows else None
+
+    def event_at(self, position: int) -> tuple[Any, Any, Any, Any] | None:
+        rows = list(self.select_raw_events(position - 1, position, 1))
+        return rows[0][1:] if rows else None
+
+    def count_events(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM {events}")[0][0])
+
+    def get_meta(self) -> dict[str, str]:
+        return {k: v for k, v in self._rows("SELECT key, value FROM {meta}")}
+
+    def replace_meta(self, values: dict[str, str]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for k, v in values.items():
+                c.execute(
+                    self._q("INSERT INTO {meta} VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value=EXCLUDED.value"),
+                    (k, v),
+                )
+
+    def set_meta_defaults(self, values: dict[str, str]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for k, v in values.items():
+                c.execute(self._q("INSERT INTO {meta} VALUES (%s, %s) ON CONFLICT (key) DO NOTHING"), (k, v))
+
+
+def _hex(originator_id: UUID | str) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
+
+
+def _bytes(value: Any) -> Any:
+    return bytes(value) if isinstance(value, memoryview) else value
