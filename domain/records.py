@@ -87,7 +87,7 @@ def parse_records(
         number, record = item if isinstance(item, tuple) else (i, item)
         where = f"line {number}"
         try:
-            commands.append(_labelled(where, _command(ledger, record)))
+            commands.append(_labelled(where, command_for(ledger, record)))
         except LedgerError as exc:
             raise exc.at(where) from None
     return commands
@@ -103,7 +103,7 @@ def _labelled(where: str, command: Callable[[Session], Outcome]) -> Callable[[Se
     return run
 
 
-def _command(ledger: Ledger, record: dict[str, Any]) -> Callable[[Session], Outcome]:
+def command_for(ledger: Ledger, record: dict[str, Any]) -> Callable[[Session], Outcome]:
     from domain import ledger as L
 
     if not isinstance(record, dict):

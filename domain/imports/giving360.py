@@ -2,8 +2,10 @@
 
 Each grant becomes one ``support.awarded`` event and each funding or recipient
 organisation not yet in the ledger one ``organisation.registered`` event, written
-through the ledger's own commands (``cmd_register``, ``cmd_award``) in **one**
-session, so every ledger rule and the hash chain apply.
+through the ledger's own commands (``cmd_register``, ``cmd_award``) by the import
+pipeline (``domain.imports.pipeline``: batches in one transaction, all or
+nothing), so every ledger rule and the hash chain apply. The file is read as a
+stream (``ijson``), one grant at a time.
 
 Mapping (the reverse of ``projections.exports.org_id``):
 
@@ -35,31 +37,31 @@ Mapping (the reverse of ``projections.exports.org_id``):
   for a registration), so importing a file again writes nothing, and importing a
   file that overlaps an earlier one writes only the new grants.
 
-Validation is strict and done for the whole file before anything is written: every
-problem is listed with its grant number (1-based position in ``grants``), grant id
-and field. A file that is not a 360Giving JSON package, or any grant that breaks the
-standard's form (a missing required field, a date that is not ISO 8601 such as
-``05/06/2014``, an amount that is not a number), is an input error (exit 2); a file
-that is well formed but refused by a ledger rule (an organisation key already
-registered under another identifier, a grant id already imported with other content) is a
-rule violation (exit 1). Values the
-ledger refuses on their own (an unknown currency, a negative amount, a title over
-500 characters) are input errors too.
+Validation is strict: every problem is listed with its grant number (1-based
+position in ``grants``), grant id and field, and any problem rejects the whole
+file (exit 1), nothing written. A grant that breaks the standard's form (a
+missing required field, a date that is not ISO 8601 such as ``05/06/2014``, an
+amount that is not a number), a value the ledger refuses on its own (an unknown
+currency, a negative amount) and a ledger rule (an organisation key already
+registered under another identifier, a grant id already imported with other
+content) are all such problems. A file that is not JSON, or not a 360Giving
+package, is unreadable (exit 2).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import IO, Any
 from uuid import UUID, uuid5
 
 from domain.errors import InputError, LedgerError, RuleViolation
+from domain.imports.pipeline import Command, Item, Problem
 from domain.ledger import Ledger, Outcome, Session, cmd_award, cmd_register
 from domain.organisation import SECTORS, Organisation
 from domain.values import Party, countries
@@ -71,85 +73,48 @@ NAMESPACE = UUID("0b6f3c52-8d8e-4f7a-9c1e-360a1f1e2b77")
 #: research_institute, firm, funder, intermediary, programme), ``firm`` (a non-state
 #: organisation) is the closest; ``intermediary`` would claim they pass the money on.
 DEFAULT_RECIPIENT_SECTOR = "firm"
-#: How many problems are listed before the rest are only counted.
-SHOWN_PROBLEMS = 20
 
 _ORG_ID_GUIDE = re.compile(r"([A-Za-z]{2}-[A-Za-z0-9]+)-(\S.*)")
 _KEY_BAD = re.compile(r"[^a-z0-9._-]+")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One reason a grant cannot be imported."""
+def iter_grants(stream: IO[bytes]) -> Iterator[Any]:
+    """The ``grants`` of a 360Giving JSON package, one at a time, numbers as exact ``Decimal``.
 
-    number: int
-    grant_id: str | None
-    field: str
-    message: str
-    rule: bool = False
+    >>> import io
+    >>> [g["id"] for g in iter_grants(io.BytesIO(b'\\xef\\xbb\\xbf{"grants": [{"id": "G-1"}, {"id": "G-2"}]}'))]
+    ['G-1', 'G-2']
+    """
+    import ijson  # type: ignore[import-untyped]
 
-    def __str__(self) -> str:
-        gid = f" ({self.grant_id})" if self.grant_id else ""
-        return f"grant {self.number}{gid}: {self.field}: {self.message}"
-
-
-class ImportRejected(LedgerError):
-    """The file was refused as a whole; ``problems`` lists why. Exit 2, or 1 for rules only."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        self.exit_code = 1 if all(p.rule for p in problems) else 2
-        grants = len({p.number for p in problems if p.number})
-        super().__init__(
-            "",
-            f"file rejected: {len(problems)} problem(s) in {grants} grant(s); nothing written",
-            "fix them and import the file again",
-        )
-
-    def listing(self, limit: int = SHOWN_PROBLEMS) -> list[str]:
-        lines = [str(p) for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            lines.append(f"... and {len(self.problems) - limit} more problem(s)")
-        return lines
-
-
-@dataclass
-class ImportReport:
-    """What an import wrote (or, in a dry run, would write)."""
-
-    outcomes: list[Outcome] = field(default_factory=list)
-    matched: set[str] = field(default_factory=set)
-    #: Grant ids whose amount was read to the penny (see ``_penny``).
-    rounded: list[str] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def written(self) -> Counter[str]:
-        return Counter(o.event.type_name for o in self.outcomes if o.status == "recorded")
-
-    @property
-    def already(self) -> int:
-        return sum(1 for o in self.outcomes if o.status == "already recorded")
-
-
-def load_package(data: bytes) -> list[Any]:
-    """The ``grants`` of a 360Giving JSON package, numbers as exact ``Decimal``."""
+    head = stream.read(3)
+    source = _Prefixed(b"" if head == b"\xef\xbb\xbf" else head, stream)  # a UTF-8 BOM is allowed
+    found = False
     try:
-        package = json.loads(data.decode("utf-8-sig"), parse_float=Decimal, parse_constant=_no_constant)
+        for grant in ijson.items(source, "grants.item", use_float=False):
+            found = True
+            yield grant
+    except ijson.JSONError as exc:
+        raise InputError("file", f"is not valid JSON ({exc})", "check the file is a whole 360Giving package") from None
     except UnicodeDecodeError:
         raise InputError("file", "is not valid UTF-8", "save the file as UTF-8") from None
-    except json.JSONDecodeError as exc:
-        raise InputError("file", f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", "") from None
-    except ValueError as exc:
-        raise InputError("file", str(exc), "") from None
-    if not isinstance(package, dict) or not isinstance(package.get("grants"), list):
-        raise InputError("file", 'is not a 360Giving package: expected {"grants": [...]}', "")
-    return package["grants"]
+    if not found:
+        raise InputError("file", 'is not a 360Giving package with grants: expected {"grants": [...]}', "")
 
 
-def _no_constant(text: str) -> Any:
-    raise ValueError(f"{text} is not a number (amounts must be finite)")
+class _Prefixed:
+    """A binary stream that first returns *head*, then the rest of *stream*."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self.head = head
+        self.stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head and size != 0:  # ijson probes with read(0)
+            data, self.head = self.head, b""
+            return data
+        return self.stream.read(size)
 
 
 def identifier_of(org_id: str) -> str:
@@ -279,56 +244,52 @@ class _Grant:
         return self.amount != self.data["amountAwarded"]
 
 
-def check_form(grants: list[Any]) -> tuple[list[_Grant], list[Problem]]:
-    """Check every grant's form; return the grants and the problems found."""
-    checked: list[_Grant] = []
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for number, grant in enumerate(grants, start=1):
-        if not isinstance(grant, dict):
-            problems.append(Problem(number, None, "grant", "is not a JSON object"))
-            continue
-        found: list[str] = []
-        gid = _text(grant, "id", found)
-        if gid is not None and gid in seen:
-            found.append(f"id: the same grant id is given as grant {seen[gid]}")
-        elif gid is not None:
-            seen[gid] = number
-        for name in ("title", "description", "currency"):
-            _text(grant, name, found)
-        amount = grant.get("amountAwarded")
-        exact = Decimal(0)
-        if amount is None:
-            found.append("amountAwarded: required field is missing")
-        elif isinstance(amount, bool) or not isinstance(amount, (int, Decimal)):
-            found.append(f"amountAwarded: {amount!r} is not a number")
-        else:
-            exact = _penny(Decimal(amount))
-        effective = None
-        if grant.get("awardDate") is None:
-            found.append("awardDate: required field is missing")
-        else:
-            effective = _day(grant["awardDate"], "awardDate", found)
-        planned: dict[str, str] = {}
-        dates = grant.get("plannedDates")
-        if dates is not None:
-            if not isinstance(dates, list) or (dates and not isinstance(dates[0], dict)):
-                found.append("plannedDates: must be a list of objects")
-            elif dates:
-                for src, dst in (("startDate", "planned_start"), ("endDate", "planned_end")):
-                    if dates[0].get(src) is not None:
-                        day = _day(dates[0][src], f"plannedDates[0].{src}", found)
-                        if day:
-                            planned[dst] = day
-        funders = _orgs(grant, "fundingOrganization", found)
-        recipients = _orgs(grant, "recipientOrganization", found)
-        for message in found:
-            name, _, text = message.partition(": ")
-            problems.append(Problem(number, gid, name, text))
-        if not found:
-            assert gid is not None and effective is not None
-            checked.append(_Grant(number, gid, grant, funders, recipients, effective, planned, exact))
-    return checked, problems
+def check_grant(number: int, grant: Any, seen: dict[str, int]) -> tuple[_Grant | None, list[Problem]]:
+    """Check one grant's form; *seen* maps the grant ids read so far to their numbers."""
+    if not isinstance(grant, dict):
+        return None, [Problem(number, None, "grant", "is not a JSON object", "form", "grant")]
+    found: list[str] = []
+    gid = _text(grant, "id", found)
+    if gid is not None and gid in seen:
+        found.append(f"id: the same grant id is given as grant {seen[gid]}")
+    elif gid is not None:
+        seen[gid] = number
+    for name in ("title", "description", "currency"):
+        _text(grant, name, found)
+    amount = grant.get("amountAwarded")
+    exact = Decimal(0)
+    if amount is None:
+        found.append("amountAwarded: required field is missing")
+    elif isinstance(amount, bool) or not isinstance(amount, (int, Decimal)):
+        found.append(f"amountAwarded: {amount!r} is not a number")
+    else:
+        exact = _penny(Decimal(amount))
+    effective = None
+    if grant.get("awardDate") is None:
+        found.append("awardDate: required field is missing")
+    else:
+        effective = _day(grant["awardDate"], "awardDate", found)
+    planned: dict[str, str] = {}
+    dates = grant.get("plannedDates")
+    if dates is not None:
+        if not isinstance(dates, list) or (dates and not isinstance(dates[0], dict)):
+            found.append("plannedDates: must be a list of objects")
+        elif dates:
+            for src, dst in (("startDate", "planned_start"), ("endDate", "planned_end")):
+                if dates[0].get(src) is not None:
+                    day = _day(dates[0][src], f"plannedDates[0].{src}", found)
+                    if day:
+                        planned[dst] = day
+    funders = _orgs(grant, "fundingOrganization", found)
+    recipients = _orgs(grant, "recipientOrganization", found)
+    problems = []
+    for message in found:
+        name, _, text = message.partition(": ")
+        problems.append(Problem(number, gid, name, text, "form", "grant"))
+    if problems:
+        return None, problems
+    assert gid is not None and effective is not None
+    return _Grant(number, gid, grant, funders, recipients, effective, planned, exact), []
 
 
 # -- the import ----------------------------------------------------------------------------
@@ -356,104 +317,110 @@ def _short(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def import_360giving(
-    ledger: Ledger,
-    data: bytes,
-    *,
-    recipient_sector: str = DEFAULT_RECIPIENT_SECTOR,
-    dry_run: bool = False,
-) -> ImportReport:
-    """Import the 360Giving package *data* (bytes of JSON), all or nothing."""
-    if recipient_sector not in SECTORS:
-        raise InputError("recipient_sector", f"unknown sector {recipient_sector!r}", f"use one of {SECTORS}")
-    ledger.require_current_schema()
-    grants, problems = check_form(load_package(data))
-    if problems:
-        raise ImportRejected(problems)
-    by_identifier, keys = _known_identifiers(ledger)
-    report = ImportReport(dry_run=dry_run, rounded=[g.grant_id for g in grants if g.rounded])
+class Giving360:
+    """The items of a 360Giving package for the import pipeline, and what the reading noticed.
 
-    def work(s: Session) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        found: list[Problem] = []
-        resolved: dict[str, str] = {}  # 360Giving org id -> key, for this import
-        report.matched = set()
+    ``matched`` collects the keys of organisations found in the ledger by identifier;
+    ``rounded`` the grant ids whose amount was read to the penny (see ``_penny``).
+    """
 
-        def organisation(org: dict[str, Any], sector: str) -> str:
+    def __init__(self, ledger: Ledger, recipient_sector: str = DEFAULT_RECIPIENT_SECTOR) -> None:
+        if recipient_sector not in SECTORS:
+            raise InputError("recipient_sector", f"unknown sector {recipient_sector!r}", f"use one of {SECTORS}")
+        self.ledger = ledger
+        self.recipient_sector = recipient_sector
+        self.matched: set[str] = set()
+        self.rounded: list[str] = []
+        #: org id -> the registration command built from its first grant (name and address from there).
+        self._registrations: dict[str, Command] = {}
+
+    def items(self, stream: IO[bytes]) -> Iterator[Item]:
+        """One ``Item`` per grant: its organisations' registrations (when new), then its award."""
+        by_identifier, keys = _known_identifiers(self.ledger)
+        seen: dict[str, int] = {}
+        for number, data in enumerate(iter_grants(stream), start=1):
+            grant, problems = check_grant(number, data, seen)
+            if grant is None:
+                yield Item(number, problems[0].label, problems=problems, raw=data, noun="grant")
+                continue
+            if grant.rounded:
+                self.rounded.append(grant.grant_id)
+            try:
+                commands = self._commands(grant, by_identifier, keys)
+            except LedgerError as exc:
+                problem = Problem.of(exc, number, grant.grant_id, "grant")
+                yield Item(number, grant.grant_id, problems=[problem], raw=data, noun="grant")
+                continue
+            yield Item(number, grant.grant_id, commands, raw=data, noun="grant")
+
+    def _commands(self, grant: _Grant, by_identifier: dict[str, str], keys: set[str]) -> list[Command]:
+        ledger = self.ledger
+        commands: list[Command] = []
+
+        def organisation(org: dict[str, Any], sector: str, where: str) -> str:
             org_id = org["id"].strip()
-            if org_id in resolved:
-                return resolved[org_id]
             identifier = identifier_of(org_id)
             if identifier in by_identifier:
-                resolved[org_id] = by_identifier[identifier]
-                report.matched.add(by_identifier[identifier])
-                return resolved[org_id]
+                self.matched.add(by_identifier[identifier])
+                return by_identifier[identifier]
             key = key_of(org_id)
             if key in keys:
                 raise RuleViolation(
-                    "key", f"organisation {key!r} is already registered without identifier {identifier}", ""
+                    f"{where}.key", f"organisation {key!r} is already registered without identifier {identifier}", ""
                 )
-            fields = dict(
-                key=key,
-                name_en=org["name"].strip(),
-                sector=sector,
-                identifiers=[identifier],
-                locality=_short(org.get("addressLocality")),
-                country=_country(org.get("addressCountry")),
-            )
-            outcomes.append(cmd_register(s, ledger.meta_for(event_id=organisation_event_id(org_id)), fields))
-            resolved[org_id] = key
+            if org_id not in self._registrations:
+                fields = dict(
+                    key=key,
+                    name_en=org["name"].strip(),
+                    sector=sector,
+                    identifiers=[identifier],
+                    locality=_short(org.get("addressLocality")),
+                    country=_country(org.get("addressCountry")),
+                )
+                meta = ledger.meta_for(event_id=organisation_event_id(org_id))
+                self._registrations[org_id] = partial(cmd_register, m=meta, fields=fields)
+            # Every grant carries its organisations' registration; the id is a function of the
+            # org id, so all but the first find it "already recorded" (in the ledger or this import).
+            commands.append(_labelled(where, self._registrations[org_id]))
             return key
 
-        for grant in grants:
-            g = grant.data
-            where = ""
-            try:
-                where = "fundingOrganization"
-                funders = [Party(key=organisation(o, "funder"), role="funder") for o in grant.funders]
-                where = "recipientOrganization"
-                recipients = [Party(key=organisation(o, recipient_sector), role="recipient") for o in grant.recipients]
-                where = ""
-                meta = ledger.meta_for(
-                    event_id=grant_event_id(grant.grant_id),
-                    effective=grant.effective,
-                    source=_short(g.get("dataSource")),
-                )
-                fields: dict[str, Any] = dict(
-                    kind="grant",
-                    funders=funders,
-                    recipients=recipients,
-                    amount=grant.amount,
-                    currency=g["currency"],
-                    title=g["title"].strip(),
-                    description=g["description"].strip(),
-                    reference=grant.grant_id,
-                    **grant.planned,
-                )
-                outcomes.append(cmd_award(s, meta, fields))
-            except LedgerError as exc:
-                name = f"{where}.{exc.field}" if where and exc.field else (where or exc.field or "grant")
-                text = f"{exc.problem} ({exc.fix})" if exc.fix else exc.problem
-                found.append(Problem(grant.number, grant.grant_id, name, text, rule=exc.exit_code == 1))
-        if found:
-            raise ImportRejected(found)
-        return outcomes
-
-    if dry_run:
-        report.outcomes = work(Session(ledger))
-    else:
-        report.outcomes = ledger.run(work)
-    return report
+        funders = [
+            Party(key=organisation(o, "funder", f"fundingOrganization[{i}]"), role="funder")
+            for i, o in enumerate(grant.funders)
+        ]
+        recipients = [
+            Party(key=organisation(o, self.recipient_sector, f"recipientOrganization[{i}]"), role="recipient")
+            for i, o in enumerate(grant.recipients)
+        ]
+        g = grant.data
+        meta = ledger.meta_for(
+            event_id=grant_event_id(grant.grant_id), effective=grant.effective, source=_short(g.get("dataSource"))
+        )
+        fields: dict[str, Any] = dict(
+            kind="grant",
+            funders=funders,
+            recipients=recipients,
+            amount=grant.amount,
+            currency=g["currency"],
+            title=g["title"].strip(),
+            description=g["description"].strip(),
+            reference=grant.grant_id,
+            **grant.planned,
+        )
+        commands.append(partial(cmd_award, m=meta, fields=fields))
+        return commands
 
 
-__all__ = [
-    "DEFAULT_RECIPIENT_SECTOR",
-    "ImportRejected",
-    "ImportReport",
-    "Problem",
-    "check_form",
-    "identifier_of",
-    "import_360giving",
-    "key_of",
-    "load_package",
-]
+def _labelled(where: str, command: Command) -> Command:
+    """*command*, whose errors name the organisation they are about (``recipientOrganization[0].key``)."""
+
+    def run(session: Session) -> Outcome:
+        try:
+            return command(session)
+        except LedgerError as exc:
+            raise exc.at(where) from None
+
+    return run
+
+
+__all__ = ["DEFAULT_RECIPIENT_SECTOR", "Giving360", "check_grant", "identifier_of", "iter_grants", "key_of"]

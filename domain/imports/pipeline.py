@@ -1,0 +1,225 @@
+"""The import pipeline shared by every format: stream, check, write in batches, all or nothing.
+
+A format reader turns a file into a stream of ``Item``s (one per record: its
+number, a label such as the grant id, the commands it stands for, or the
+problems found reading it). ``run_import`` consumes that stream with bounded
+memory:
+
+- every batch of ``BATCH_SIZE`` items runs in one ``Session`` and is saved with
+  one multi-row insert, but all batches go into **one** database transaction
+  (``Ledger.bulk``): the ledger holds all of the import or none of it, even if
+  the process is killed half-way;
+- a problem in any record (its form, or a ledger rule) is listed with the
+  record's number, label and field; by default the whole import is then
+  rolled back (``ImportRejected``: exit 2 if a record could not even be read,
+  else 1) and reading goes on only to list further problems;
+- with ``skip_invalid`` the valid records are written and the invalid ones
+  returned in ``ImportReport.rejects`` (the CLI writes them to ``--rejects``);
+- ``dry_run`` does all of the above and rolls back at the end;
+- importing a file again finds every event id already recorded and writes
+  nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.errors import LedgerError
+from domain.ledger import Ledger, Outcome, Session
+
+#: Records per session and per multi-row insert.
+BATCH_SIZE = 2000
+#: How many problems are listed before the rest are only counted.
+SHOWN_PROBLEMS = 20
+#: How many rejected records are kept in memory for the rejects file.
+KEPT_REJECTS = 1_000_000
+
+Command = Callable[[Session], Outcome]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a record cannot be imported."""
+
+    number: int
+    label: str | None
+    field: str
+    message: str
+    #: ``unreadable``: the record could not be parsed; ``form``: a value is wrong on its own;
+    #: ``rule``: the ledger refused it.
+    kind: str = "form"
+    noun: str = "record"
+
+    def __str__(self) -> str:
+        label = f" ({self.label})" if self.label else ""
+        where = f"{self.field}: " if self.field else ""
+        return f"{self.noun} {self.number}{label}: {where}{self.message}"
+
+    @classmethod
+    def of(cls, exc: LedgerError, number: int, label: str | None, noun: str = "record", prefix: str = "") -> Problem:
+        name = f"{prefix}.{exc.field}" if prefix and exc.field else (prefix or exc.field)
+        text = f"{exc.problem} ({exc.fix})" if exc.fix else exc.problem
+        return cls(number, label, name, text, "rule" if exc.exit_code == 1 else "form", noun)
+
+
+@dataclass
+class Item:
+    """One record of the file: the commands it stands for, or why it cannot be read.
+
+    The last command is the record's own event; the ones before it are what it
+    needs first (e.g. a grant's organisations), whose "already recorded" outcome
+    is not counted.
+    """
+
+    number: int
+    label: str | None
+    commands: list[Command] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    raw: Any = None
+    #: What a record is called in messages: "line", "row", "grant".
+    noun: str = "record"
+
+
+class ImportRejected(LedgerError):
+    """The file was refused as a whole; ``problems`` lists why. Exit 2 if a record was unreadable, else 1."""
+
+    def __init__(self, problems: list[Problem], total: int | None = None, records: int | None = None) -> None:
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+        self.exit_code = 2 if any(p.kind == "unreadable" for p in problems) else 1
+        bad = records if records is not None else len({p.number for p in problems})
+        noun = problems[0].noun if problems else "record"
+        super().__init__(
+            "",
+            f"file rejected: {self.total} problem(s) in {bad} {noun}(s); nothing written",
+            "fix them and import the file again, or use --skip-invalid --rejects FILE",
+        )
+
+    def listing(self, limit: int = SHOWN_PROBLEMS) -> list[str]:
+        lines = [str(p) for p in self.problems[:limit]]
+        if self.total > limit:
+            lines.append(f"... and {self.total - limit} more problem(s)")
+        return lines
+
+
+@dataclass
+class ImportReport:
+    """What an import wrote (or, in a dry run, would write)."""
+
+    written: Counter[str] = field(default_factory=Counter)
+    already: int = 0
+    records: int = 0
+    rejects: list[tuple[Item, list[Problem]]] = field(default_factory=list)
+    rejected: int = 0
+    dry_run: bool = False
+    seconds: float = 0.0
+    #: Format-specific remarks (e.g. amounts read to the penny), one line each.
+    remarks: list[str] = field(default_factory=list)
+    matched: set[str] = field(default_factory=set)
+
+    @property
+    def total_written(self) -> int:
+        return sum(self.written.values())
+
+
+Progress = Callable[[int], None]
+
+
+def run_import(
+    ledger: Ledger,
+    items: Iterable[Item],
+    *,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import *items* in one transaction, in batches; see the module docstring."""
+    report = ImportReport(dry_run=dry_run)
+    problems: list[Problem] = []
+    started = time.perf_counter()
+    state = {"problem_count": 0, "bad_records": 0}
+
+    def reject(item: Item, found: list[Problem]) -> None:
+        state["problem_count"] += len(found)
+        state["bad_records"] += 1
+        report.rejected += 1
+        if len(problems) < SHOWN_PROBLEMS:
+            problems.extend(found[: SHOWN_PROBLEMS - len(problems)])
+        if skip_invalid and len(report.rejects) < KEPT_REJECTS:
+            report.rejects.append((item, found))
+
+    def flush(batch: list[Item]) -> None:
+        if not batch:
+            return
+        excluded: set[int] = set()
+        while True:
+            try:
+                # Written even once the file is rejected (the transaction is then rolled
+                # back), so later records are checked against the earlier ones.
+                outcomes = ledger.run(lambda s: _work(s, batch, excluded, reject))
+                break
+            except _Rerun as rerun:  # a record failed half-way: run the batch again without it
+                excluded.add(rerun.index)
+                reject(batch[rerun.index], [rerun.problem])
+        for own, outcome in outcomes:
+            if outcome.status == "recorded":
+                report.written[outcome.event.type_name] += 1
+            elif own:
+                report.already += 1
+
+    with ledger.bulk(commit=not dry_run):
+        batch: list[Item] = []
+        for item in items:
+            report.records += 1
+            if item.problems:
+                reject(item, item.problems)
+            else:
+                batch.append(item)
+            if len(batch) >= batch_size:
+                flush(batch)
+                batch = []
+                if progress is not None:
+                    progress(report.records)
+        flush(batch)
+        if progress is not None:
+            progress(report.records)
+        if problems and not skip_invalid:
+            raise ImportRejected(problems, state["problem_count"], state["bad_records"])
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _Rerun(Exception):
+    def __init__(self, index: int, problem: Problem) -> None:
+        self.index = index
+        self.problem = problem
+
+
+def _work(
+    s: Session,
+    batch: list[Item],
+    excluded: set[int],
+    reject: Callable[[Item, list[Problem]], None],
+) -> list[tuple[bool, Outcome]]:
+    outcomes: list[tuple[bool, Outcome]] = []
+    for index, item in enumerate(batch):
+        if index in excluded:
+            continue
+        pending = len(s.new_events)
+        done: list[tuple[bool, Outcome]] = []
+        try:
+            for n, command in enumerate(item.commands, start=1):
+                done.append((n == len(item.commands), command(s)))
+        except LedgerError as exc:
+            problem = Problem.of(exc, item.number, item.label, item.noun)
+            if len(s.new_events) > pending:  # it recorded part of itself: undo by running the batch again
+                raise _Rerun(index, problem) from None
+            reject(item, [problem])
+            continue
+        outcomes.extend(done)
+    return outcomes
