@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -27,6 +28,7 @@ from domain.values import DATE_FIX, PartialDate
 
 METRIC_HELP = "degree|strength|betweenness|eigenvector|pagerank|closeness|harmonic|kcore"
 WEIGHT_HELP = "none|ties|amount"
+LAYOUT_HELP = "spring|kamada-kawai|circular|shell"
 
 
 # -- shared options ---------------------------------------------------------------------------
@@ -34,6 +36,11 @@ WEIGHT_HELP = "none|ties|amount"
 
 def query_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--as-of, --known-at, --position, --tie-type and --format, shared by every query."""
+    return network_options(format_option()(f))
+
+
+def network_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--as-of, --known-at, --position and --tie-type: which network (the pictures take no --format)."""
     for option in reversed(
         [
             click.option(
@@ -60,7 +67,6 @@ def query_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 metavar="TYPE",
                 help="Only ties of this type: partnership, agreement or support (repeatable).",
             ),
-            format_option(),
         ]
     ):
         f = option(f)
@@ -427,6 +433,9 @@ def mix(ledger: Ledger, weight: str, as_of: str | None, known_at: str | None, po
 @click.option("--from", "start", required=True, metavar="YEAR", help="First year.")
 @click.option("--to", "end", required=True, metavar="YEAR", help="Last year.")
 @click.option("--step", default="year", show_default=True, metavar="year|quarter", help="One row per year or quarter.")
+@click.option(
+    "--plot", metavar="FILE", help="Also draw a line chart to FILE (.png, .svg or .pdf), one line per organisation."
+)
 @weight_option()
 @query_options
 @reads
@@ -437,6 +446,7 @@ def trend(
     start: str,
     end: str,
     step: str,
+    plot: str | None,
     weight: str,
     as_of: str | None,
     known_at: str | None,
@@ -454,6 +464,7 @@ def trend(
 
     if as_of is not None:
         raise InputError("--as-of", "trend sets its own dates", "use --from, --to and --step")
+    chart = _picture_path(plot, "--plot") if plot is not None else None
     q = Query(ledger, None, known_at, position)
     metric = _choice(metric, TREND_METRICS, "--metric")
     if orgs and metric not in METRICS:
@@ -473,6 +484,21 @@ def trend(
     )
     columns = list(rows[0]) if rows else ["period", "as_of"]
     show(rows, kw["fmt"], columns)
+    if chart is not None:
+        from projections.drawing import plot_trend, save
+
+        title = f"{ledger.name}: {metric} by {step}, {first} to {last}"
+        save(plot_trend(rows, metric, step=step, title=title), chart)
+        click.echo(f"wrote {chart}", err=True)
+
+
+def _picture_path(value: str, field: str) -> Path:
+    """A picture file to write: a known suffix (png, svg, pdf), in a folder that exists."""
+    from cli.audit import writable
+    from projections.drawing import picture_format
+
+    picture_format(value, field)
+    return writable(value, field)
 
 
 def _year(value: str, field: str) -> int:
@@ -536,6 +562,91 @@ def diff(
 
 def _tie(t: dict[str, Any]) -> dict[str, Any]:
     return {k: t[k] for k in ("tie_type", "kind", "title", "tie")}
+
+
+@network.command()
+@click.option("--out", required=True, metavar="FILE", help="Write the picture here: .png, .svg or .pdf.")
+@click.option(
+    "--label",
+    default="en",
+    show_default=True,
+    metavar="en|ko|key",
+    help="Name organisations in English, Korean or by key.",
+)
+@click.option("--size-by", default="degree", show_default=True, metavar="METRIC", help=f"Marker size: {METRIC_HELP}.")
+@click.option("--layout", default="spring", show_default=True, metavar=LAYOUT_HELP, help="Where organisations go.")
+@click.option(
+    "--seed", default="0", show_default=True, metavar="N", help="Seed of the layout (same seed, same picture)."
+)
+@network_options
+@reads
+def draw(
+    ledger: Ledger,
+    out: str,
+    label: str,
+    size_by: str,
+    layout: str,
+    seed: str,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    tie_types: tuple[str, ...],
+) -> None:
+    """Draw the network on a date: colour by sector, size by a metric, ties styled by type."""
+    from projections.drawing import LABELS, save
+    from projections.drawing import draw as compute
+    from projections.engines import METRICS
+    from projections.layout import LAYOUTS
+
+    target = _picture_path(out, "--out")
+    q = Query(ledger, as_of, known_at, position)
+    options = dict(
+        label=_choice(label, LABELS, "--label"),
+        size_by=_choice(size_by, METRICS, "--size-by"),
+        layout=_choice(layout, LAYOUTS, "--layout"),
+        seed=_count(seed, "--seed") or 0,
+        tie_types=_tie_types(tie_types),
+    )
+    drawing = compute(q.graph(), as_of=q.day, **options)
+    save(drawing.figure, target)
+    click.echo(f"wrote {target}: {len(drawing.keys)} organisations, {drawing.tie_count} ties as of {q.day}")
+
+
+@network.command()
+@click.option("--out", required=True, metavar="FILE", help="Write the page here (.html).")
+@click.option("--layout", default="spring", show_default=True, metavar=LAYOUT_HELP, help="Where organisations go.")
+@click.option("--seed", default="0", show_default=True, metavar="N", help="Seed of the layout (same seed, same page).")
+@network_options
+@reads
+def html(
+    ledger: Ledger,
+    out: str,
+    layout: str,
+    seed: str,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    tie_types: tuple[str, ...],
+) -> None:
+    """Write the network as one self-contained web page: zoom, search, filters, a time slider.
+
+    The page opens on --as-of; its slider replays the network on the last day
+    of every year. It loads nothing from the network.
+    """
+    from cli.audit import writable
+    from projections.layout import LAYOUTS
+    from projections.webpage import page_path, write_page
+
+    target = writable(str(page_path(out, "--out")), "--out")
+    q = Query(ledger, as_of, known_at, position)
+    layout = _choice(layout, LAYOUTS, "--layout")
+    number = _count(seed, "--seed") or 0
+    data = write_page(q.graph(), target, as_of=q.day, tie_types=_tie_types(tie_types), layout=layout, seed=number)
+    stops = data["stops"]
+    click.echo(
+        f"wrote {target}: {len(data['nodes'])} organisations, {len(data['ties'])} ties, "
+        f"dates {stops[0]['date']} to {stops[-1]['date']}, opens as of {q.day}"
+    )
 
 
 @network.command()

@@ -1,0 +1,436 @@
+"""Pictures of the network: the network on a date (``draw``) and a metric over time (``plot_trend``).
+
+Drawn with matplotlib's object API (``matplotlib.figure.Figure``, rendered by
+the non-interactive Agg backend): no pyplot, no global state, no window.
+matplotlib is imported only when a picture is made, never by the rest of
+netledger. Korean names are drawn in NanumGothic, the font shipped inside the
+``koreanize-matplotlib`` wheel; it is registered with matplotlib's font
+manager on first use (the package itself is not imported: importing it
+changes matplotlib's global settings and warns on recent Pythons).
+
+Colours and line styles are fixed per sector and tie type, so two pictures of
+one ledger always agree. The layout is seeded (``projections.layout``): the
+same ledger, date and options always give the same picture.
+
+>>> picture_format("pohang.svg")
+'svg'
+>>> picture_format("pohang.jpg")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+domain.errors.InputError: --out: cannot write 'pohang.jpg': unknown picture format '.jpg' (give a file name ending ...)
+>>> label_of({"name_en": "POSCO", "name_ko": "포스코"}, "posco", "ko")
+'포스코'
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import textwrap
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from domain.errors import InputError
+from domain.organisation import SECTORS
+from projections.centrality import scores_of
+from projections.engines import METRICS, TIE_TYPES, When, check_choice, check_tie_types, day_of, simple_graph, ties
+from projections.layout import Position, positions
+
+if TYPE_CHECKING:
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.figure import Figure
+    from matplotlib.text import Annotation
+
+PICTURE_FORMATS: dict[str, str] = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+LABELS: tuple[str, ...] = ("en", "ko", "key")
+#: One colour per sector (colour-blind safe, after Okabe and Ito); organisations of no known sector are grey.
+SECTOR_COLOURS: dict[str, str] = dict(
+    zip(SECTORS, ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442"), strict=False)
+)
+UNKNOWN_COLOUR = "#999999"
+#: How each tie type is drawn: colour and line style (also used by the web page).
+TIE_STYLES: dict[str, dict[str, Any]] = {
+    "partnership": {"color": "#4D4D4D", "linestyle": "solid"},
+    "agreement": {"color": "#1B7837", "linestyle": "dashed"},
+    "support": {"color": "#B2182B", "linestyle": "dotted"},
+}
+KOREAN_FONT = "NanumGothic"
+#: Fonts tried in turn for each character: NanumGothic covers Hangul and Latin, DejaVu Sans the rest.
+FONT_FAMILY: list[str] = [KOREAN_FONT, "DejaVu Sans"]
+#: Node areas (points²) of the lowest and the highest score.
+SMALLEST, LARGEST = 60.0, 1300.0
+
+
+def picture_format(path: str | Path, field: str = "--out") -> str:
+    """The format a picture file is written in, from its suffix (``InputError`` naming *field* if unknown)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in PICTURE_FORMATS:
+        shown = f"unknown picture format {suffix!r}" if suffix else "no file suffix"
+        raise InputError(field, f"cannot write {str(path)!r}: {shown}", "give a file name ending in .png, .svg or .pdf")
+    return PICTURE_FORMATS[suffix]
+
+
+def label_of(attrs: dict[str, Any], key: str, label: str = "en") -> str:
+    """The name an organisation is shown by: English (``en``), Korean (``ko``) or its ``key``.
+
+    A missing name falls back on the other language, then on the key.
+    """
+    check_choice(label, LABELS, "label")
+    if label == "key":
+        return key
+    first, second = ("name_ko", "name_en") if label == "ko" else ("name_en", "name_ko")
+    return str(attrs.get(first) or attrs.get(second) or attrs.get("name") or key)
+
+
+def korean_font_path() -> Path:
+    """NanumGothic as shipped inside the ``koreanize-matplotlib`` wheel (found without importing the package)."""
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in folders:
+        path = Path(folder) / "fonts" / "NanumGothic.ttf"
+        if path.is_file():
+            return path
+    raise InputError("--label", "the Korean font NanumGothic is not installed", "pip install koreanize-matplotlib")
+
+
+@contextmanager
+def korean_text() -> Iterator[None]:
+    """matplotlib settings for text made inside the block: NanumGothic first, an ASCII minus sign."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    if not any(f.name == KOREAN_FONT for f in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(str(korean_font_path()))
+    with matplotlib.rc_context({"font.family": FONT_FAMILY, "axes.unicode_minus": False, "svg.hashsalt": "netledger"}):
+        yield
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=100, facecolor="white")
+
+
+@dataclass
+class Drawing:
+    """A drawn network: the figure and the artists that show each part of it."""
+
+    figure: Figure
+    #: One marker per organisation, in ``keys`` order (``nodes.get_offsets()``, ``nodes.get_sizes()``).
+    nodes: PathCollection
+    keys: list[str]
+    #: The lines of each tie type drawn (one line per linked pair and type).
+    ties: dict[str, LineCollection]
+    #: Organisation key -> its label.
+    labels: dict[str, Annotation]
+    #: Organisation key -> (x, y) in the unit square.
+    positions: dict[str, Position]
+    #: Metric score behind each marker's size.
+    scores: dict[str, float]
+    day: str
+    tie_count: int = 0
+    legends: list[Any] = field(default_factory=list)
+
+
+def draw(
+    graph: nx.MultiDiGraph,
+    *,
+    as_of: When,
+    label: str = "en",
+    size_by: str = "degree",
+    layout: str = "spring",
+    seed: int = 0,
+    tie_types: Iterable[str] | None = None,
+    title: str | None = None,
+) -> Drawing:
+    """Draw the network as it stood on *as_of*: colour by sector, size by a metric, ties styled by type.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The ledger's network (``projections.store.load_network``); every
+        organisation is drawn, with or without ties on the date.
+    as_of : str, date or PartialDate
+        The ties that counted on that day are drawn (see ``projections.timeaxes``).
+    label : {"en", "ko", "key"}
+        Label organisations by English name, Korean name or key.
+    size_by : str
+        A centrality metric (see ``projections.centrality``); marker areas are
+        proportional to the score, from the lowest to the highest.
+    layout : {"spring", "kamada-kawai", "circular", "shell"}
+        See ``projections.layout``; laid out on the network of the date.
+    seed : int
+        Seed of the layout.
+    tie_types : iterable of str, optional
+        Only ties of these types.
+    title : str, optional
+        Default: the ledger's name and the date.
+
+    Returns
+    -------
+    Drawing
+        The figure (save it with :func:`save`) and its artists.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph(ledger="example")
+    >>> g.add_node("a", sector="firm", name_en="A", name_ko="에이")
+    >>> g.add_node("b", sector="university", name_en="B")
+    >>> _ = g.add_edge("a", "b", tie_type="partnership", start_on="2019-01-01", end_on=None)
+    >>> d = draw(g, as_of="2019-12-31", label="ko")
+    >>> len(d.nodes.get_offsets()), sorted(t.get_text() for t in d.labels.values())
+    (2, ['B', '에이'])
+    >>> d.figure.axes[0].get_title(loc="left")
+    'example: the network as of 2019-12-31'
+    """
+    day = day_of(as_of, "as_of")
+    check_choice(label, LABELS, "label")
+    check_choice(size_by, METRICS, "size_by")
+    types = check_tie_types(tie_types)
+    simple = simple_graph(graph, as_of=day, tie_types=types)
+    where = positions(simple, layout, seed=seed)
+    scores = {k: float(v) for k, v in scores_of(graph, size_by, as_of=day, tie_types=types).items()}
+    keys = list(where)
+    pairs = _pairs(graph, day, types)
+    with korean_text():
+        figure = _figure(13, 9)
+        ax = figure.add_axes((0.01, 0.02, 0.74, 0.88))
+        ax.set_axis_off()
+        ax.set_xlim(-0.09, 1.09)
+        ax.set_ylim(-0.06, 1.06)
+        lines = _draw_ties(ax, pairs, where)
+        nodes = ax.scatter(
+            [where[k][0] for k in keys],
+            [where[k][1] for k in keys],
+            s=_areas([scores.get(k, 0.0) for k in keys]),
+            c=[sector_colour(graph.nodes[k].get("sector")) for k in keys],
+            edgecolors="white",
+            linewidths=1.2,
+            zorder=3,
+        )
+        nodes.set_gid("organisations")
+        labels: dict[str, Annotation] = {}
+        for k in keys:
+            x, y = where[k]
+            text = ax.annotate(
+                _wrap(label_of(graph.nodes[k], k, label)),
+                (x, y),
+                xytext=(0, -(math.sqrt(_area(scores.get(k, 0.0), scores.values())) / 2 + 3)),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize=8,
+                zorder=4,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
+            )
+            text.set_gid(f"label:{k}")
+            labels[k] = text
+        tie_count = sum(sum(v.values()) for v in pairs.values())
+        ledger = graph.graph.get("ledger") or "network"
+        ax.set_title(title or f"{ledger}: the network as of {day}", fontsize=15, loc="left", pad=22)
+        ax.text(
+            0.0,
+            1.015,
+            f"{len(keys)} organisations, {tie_count} ties; colour: sector; size: {size_by}",
+            transform=ax.transAxes,
+            fontsize=10,
+            color="#444444",
+        )
+        legends = _legends(figure, graph, keys, pairs, scores, size_by)
+    return Drawing(figure, nodes, keys, lines, labels, where, scores, day, tie_count, legends)
+
+
+def sector_colour(sector: str | None) -> str:
+    """The colour of a sector (grey for none or an unknown one)."""
+    return SECTOR_COLOURS.get(sector or "", UNKNOWN_COLOUR)
+
+
+def _pairs(graph: nx.MultiDiGraph, day: str, types: tuple[str, ...] | None) -> dict[tuple[str, str], dict[str, int]]:
+    """Linked pair (keys in order) -> tie type -> number of ties that count on *day*."""
+    found: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for u, v, _, attrs in ties(graph, as_of=day, tie_types=types):
+        if u != v:
+            found[(min(u, v), max(u, v))][attrs.get("tie_type") or "partnership"] += 1
+    return found
+
+
+def _draw_ties(ax: Any, pairs: dict[tuple[str, str], dict[str, int]], where: dict[str, Position]) -> dict[str, Any]:
+    """One line per pair and tie type; a pair linked by several types gets parallel lines side by side."""
+    from matplotlib.collections import LineCollection
+
+    segments: dict[str, list[Any]] = defaultdict(list)
+    widths: dict[str, list[float]] = defaultdict(list)
+    for (u, v), by_type in sorted(pairs.items()):
+        (x1, y1), (x2, y2) = where[u], where[v]
+        length = math.hypot(x2 - x1, y2 - y1) or 1.0
+        nx_, ny_ = -(y2 - y1) / length, (x2 - x1) / length  # unit normal
+        present = [t for t in (*TIE_TYPES, *sorted(set(by_type) - set(TIE_TYPES))) if t in by_type]
+        for i, tie_type in enumerate(present):
+            shift = (i - (len(present) - 1) / 2) * 0.009
+            dx, dy = nx_ * shift, ny_ * shift
+            segments[tie_type].append([(x1 + dx, y1 + dy), (x2 + dx, y2 + dy)])
+            widths[tie_type].append(min(1.3 + 0.9 * (by_type[tie_type] - 1), 4.0))
+    drawn = {}
+    for tie_type, segs in segments.items():
+        style = TIE_STYLES.get(tie_type, TIE_STYLES["partnership"])
+        lines = LineCollection(
+            segs, colors=style["color"], linestyles=style["linestyle"], linewidths=widths[tie_type], alpha=0.8
+        )
+        lines.set_zorder(2)
+        lines.set_gid(f"ties:{tie_type}")
+        ax.add_collection(lines)
+        drawn[tie_type] = lines
+    return drawn
+
+
+def _area(score: float, scores: Iterable[float]) -> float:
+    values = list(scores)
+    low, high = (min(values), max(values)) if values else (0.0, 0.0)
+    if high <= low:
+        return (SMALLEST + LARGEST) / 4
+    return SMALLEST + (LARGEST - SMALLEST) * (score - low) / (high - low)
+
+
+def _areas(scores: Sequence[float]) -> list[float]:
+    return [_area(s, scores) for s in scores]
+
+
+def _wrap(text: str, width: int = 22) -> str:
+    return textwrap.fill(text, width=width, break_long_words=False, break_on_hyphens=False)
+
+
+def _legends(
+    figure: Figure,
+    graph: nx.MultiDiGraph,
+    keys: list[str],
+    pairs: dict[tuple[str, str], dict[str, int]],
+    scores: dict[str, float],
+    size_by: str,
+) -> list[Any]:
+    """Sectors, tie types and marker sizes, in the right-hand margin (never over the network)."""
+    from matplotlib.lines import Line2D
+
+    sectors: dict[str, int] = defaultdict(int)
+    for k in keys:
+        sectors[graph.nodes[k].get("sector") or "unknown"] += 1
+    order = [s for s in (*SECTORS, *sorted(set(sectors) - set(SECTORS))) if s in sectors]
+    sector_handles = [
+        Line2D(
+            [], [], marker="o", linestyle="", markersize=9, markerfacecolor=sector_colour(s), markeredgecolor="white"
+        )
+        for s in order
+    ]
+    counts: dict[str, int] = defaultdict(int)
+    for by_type in pairs.values():
+        for t, n in by_type.items():
+            counts[t] += n
+    tie_handles = [Line2D([], [], linewidth=2, **TIE_STYLES[t]) for t in TIE_TYPES]
+    values = list(scores.values()) or [0.0]
+    low, high = min(values), max(values)
+    examples = sorted({low, (low + high) / 2, high})
+    size_handles = [
+        Line2D([], [], marker="o", linestyle="", markersize=math.sqrt(_area(v, values)), color="#BBBBBB")
+        for v in examples
+    ]
+    common: dict[str, Any] = {"frameon": False, "fontsize": 9, "title_fontsize": 10, "alignment": "left"}
+    placed = [
+        figure.legend(
+            sector_handles,
+            [f"{s.replace('_', ' ')} ({sectors[s]})" for s in order],
+            title="sector",
+            bbox_to_anchor=(0.77, 0.9),
+            loc="upper left",
+            **common,
+        ),
+        figure.legend(
+            tie_handles,
+            [f"{t} ({counts.get(t, 0)})" for t in TIE_TYPES],
+            title="tie type",
+            bbox_to_anchor=(0.77, 0.58),
+            handlelength=3,
+            loc="upper left",
+            **common,
+        ),
+        figure.legend(
+            size_handles,
+            [_number(v) for v in examples],
+            title=size_by,
+            bbox_to_anchor=(0.77, 0.36),
+            labelspacing=3.0,
+            borderpad=1.2,
+            loc="upper left",
+            **common,
+        ),
+    ]
+    return placed
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
+
+
+def plot_trend(
+    rows: Sequence[dict[str, Any]],
+    metric: str,
+    *,
+    step: str = "year",
+    title: str | None = None,
+    names: dict[str, str] | None = None,
+) -> Figure:
+    """A line chart of ``projections.history.trend`` rows: one line per organisation (or the network measure).
+
+    The x axis shows the periods (years or quarters), the y axis the metric.
+    *names* maps a column (an organisation key) to its legend entry.
+
+    Examples
+    --------
+    >>> rows = [{"period": "2019", "as_of": "2019-12-31", "a": 0.5, "b": 0.0},
+    ...         {"period": "2020", "as_of": "2020-12-31", "a": 1.0, "b": 0.5}]
+    >>> ax = plot_trend(rows, "degree").axes[0]
+    >>> ax.get_xlabel(), ax.get_ylabel(), [line.get_label() for line in ax.get_lines()]
+    ('year', 'degree', ['a', 'b'])
+    """
+    periods = [str(r["period"]) for r in rows]
+    columns = [c for c in (rows[0] if rows else {}) if c not in ("period", "as_of")]
+    with korean_text():
+        figure = _figure(10, 6)
+        ax = figure.add_axes((0.08, 0.1, 0.66, 0.8))
+        x = list(range(len(periods)))
+        for column in columns:
+            values = [math.nan if r.get(column) is None else float(r[column]) for r in rows]
+            ax.plot(x, values, marker="o", linewidth=1.8, label=(names or {}).get(column, column))
+        ax.set_xticks(x, periods, rotation=45 if len(periods) > 12 else 0)
+        ax.set_xlabel(step)
+        ax.set_ylabel(metric)
+        ax.grid(True, color="#DDDDDD")
+        ax.set_title(title or f"{metric} by {step}", loc="left")
+        if columns:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
+    return figure
+
+
+def save(figure: Figure, path: str | Path) -> Path:
+    """Write *figure* to *path* in the format its suffix names, atomically (nothing is left on failure).
+
+    The file is written beside *path* and renamed over it once complete; PNG,
+    SVG and PDF carry no creation date, so the same picture gives the same bytes.
+    """
+    target = Path(path)
+    fmt = picture_format(target)
+    partial = target.with_name(f".{target.name}.partial")
+    metadata: dict[str, Any] = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+    try:
+        with korean_text():
+            figure.savefig(partial, format=fmt, dpi=150, metadata=metadata, facecolor="white")
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return target

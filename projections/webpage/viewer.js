@@ -1,0 +1,388 @@
+// netledger network viewer: plain JavaScript and SVG, no library, no network access.
+// Reads the JSON in #ledger-data (see projections/webpage.py) and draws it into svg#graph.
+(function () {
+  "use strict";
+
+  var SVG = "http://www.w3.org/2000/svg";
+  var data = JSON.parse(document.getElementById("ledger-data").textContent);
+  var byId = function (id) { return document.getElementById(id); };
+  var svg = byId("graph");
+  var viewport = byId("viewport");
+  var slider = byId("slider");
+
+  // World coordinates: the unit square of the layout, scaled with the number of organisations.
+  var SIZE = Math.max(520, Math.min(4000, 95 * Math.sqrt(data.nodes.length)));
+  var PARALLEL = 16; // distance between parallel ties of one pair, in world units
+
+  var state = {
+    stop: data.start,
+    sectors: new Set(data.sectors.map(function (s) { return s.name; })),
+    types: new Set(data.tie_types.map(function (t) { return t.name; })),
+    label: "en",
+    query: "",
+    selected: null,
+  };
+  var view = { x: 0, y: 0, k: 1 };
+
+  var nodes = {};
+  var sectorInfo = {};
+  var typeInfo = {};
+  data.sectors.forEach(function (s) { sectorInfo[s.name] = s; });
+  data.tie_types.forEach(function (t) { typeInfo[t.name] = t; });
+
+  function el(name, attrs, parent) {
+    var e = document.createElementNS(SVG, name);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+
+  function html(name, attrs, text) {
+    var e = document.createElement(name);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function nameOf(n, how) {
+    if (how === "key") return n.key;
+    if (how === "ko") return n.name_ko || n.name_en || n.key;
+    return n.name_en || n.name_ko || n.key;
+  }
+
+  function shortName(text) {
+    return text.length > 30 ? text.slice(0, 29) + "\u2026" : text;
+  }
+
+  function active(t, day) {
+    return t.start_on !== null && t.start_on <= day && (t.end_on === null || day < t.end_on);
+  }
+
+  // -- building the drawing -----------------------------------------------------------------
+  var nodeLayer = byId("nodes");
+  var tieLayer = byId("ties");
+  data.nodes.forEach(function (n) {
+    var g = el("g", { "class": "node", "data-node-key": n.key, "data-sector": n.sector }, nodeLayer);
+    var info = sectorInfo[n.sector];
+    var circle = el("circle", { r: 7, fill: info ? info.colour : "#999" }, g);
+    var label = el("text", { "class": "label", "text-anchor": "middle", y: 20 }, g);
+    var tip = el("title", {}, g);
+    tip.textContent = (n.name_en || n.key) + (n.name_ko ? " / " + n.name_ko : "") + " (" + n.sector + ")";
+    nodes[n.key] = { data: n, g: g, circle: circle, label: label, x: n.x * SIZE, y: n.y * SIZE, ties: [], r: 7 };
+  });
+
+  var pairs = {};
+  var ties = data.ties.map(function (t) {
+    var a = t.source < t.target ? t.source : t.target;
+    var b = t.source < t.target ? t.target : t.source;
+    var pair = a + "\u0000" + b;
+    (pairs[pair] = pairs[pair] || []).push(t.id);
+    var info = typeInfo[t.tie_type] || { colour: "#555", dash: "" };
+    var path = el("path", {
+      "class": "tie",
+      "data-tie-id": t.id,
+      "data-tie-type": t.tie_type,
+      "data-source": t.source,
+      "data-target": t.target,
+      stroke: info.colour,
+    }, tieLayer);
+    if (info.dash) path.setAttribute("stroke-dasharray", info.dash);
+    var tie = { data: t, path: path, pair: pair, offset: 0, visible: false };
+    if (nodes[t.source]) nodes[t.source].ties.push(tie);
+    if (nodes[t.target]) nodes[t.target].ties.push(tie);
+    return tie;
+  });
+  ties.forEach(function (tie) {
+    var members = pairs[tie.pair];
+    var i = members.indexOf(tie.data.id);
+    tie.offset = (i - (members.length - 1) / 2) * PARALLEL;
+  });
+
+  function placeTie(tie) {
+    var s = nodes[tie.data.source], t = nodes[tie.data.target];
+    if (!s || !t) return;
+    var dx = t.x - s.x, dy = t.y - s.y;
+    var len = Math.sqrt(dx * dx + dy * dy) || 1;
+    // the same side for both directions of a pair: the normal of the pair in key order
+    var sign = tie.data.source < tie.data.target ? 1 : -1;
+    var cx = (s.x + t.x) / 2 - (dy / len) * tie.offset * 2 * sign;
+    var cy = (s.y + t.y) / 2 + (dx / len) * tie.offset * 2 * sign;
+    tie.path.setAttribute("d", "M" + s.x.toFixed(2) + "," + s.y.toFixed(2) + " Q" + cx.toFixed(2) + "," +
+      cy.toFixed(2) + " " + t.x.toFixed(2) + "," + t.y.toFixed(2));
+  }
+
+  function placeNode(n) {
+    n.g.setAttribute("transform", "translate(" + n.x.toFixed(2) + "," + n.y.toFixed(2) + ")");
+    n.ties.forEach(placeTie);
+  }
+
+  // -- filters and legend ----------------------------------------------------------------------
+  function checkbox(parent, attr, value, checked, swatch, text, count, onChange) {
+    var label = html("label");
+    var box = html("input", { type: "checkbox" });
+    box.setAttribute(attr, value);
+    box.checked = checked;
+    box.addEventListener("change", function () { onChange(box.checked); });
+    label.appendChild(box);
+    label.appendChild(swatch);
+    label.appendChild(html("span", {}, text));
+    label.appendChild(html("span", { "class": "count" }, count));
+    parent.appendChild(label);
+  }
+
+  data.sectors.forEach(function (s) {
+    var swatch = html("span", { "class": "swatch", style: "background:" + s.colour });
+    checkbox(byId("sector-filters"), "data-sector", s.name, true, swatch, s.name.replace(/_/g, " "), s.count,
+      function (on) { if (on) state.sectors.add(s.name); else state.sectors.delete(s.name); refresh(); });
+  });
+  data.tie_types.forEach(function (t) {
+    var swatch = el("svg", { "class": "tie-swatch", width: 30, height: 10 });
+    var line = el("line", { x1: 1, y1: 5, x2: 29, y2: 5, stroke: t.colour, "stroke-width": 2.5 }, swatch);
+    if (t.dash) line.setAttribute("stroke-dasharray", t.dash);
+    checkbox(byId("type-filters"), "data-tie-type", t.name, true, swatch, t.name, t.count,
+      function (on) { if (on) state.types.add(t.name); else state.types.delete(t.name); refresh(); });
+  });
+
+  // -- what is shown on the slider's date --------------------------------------------------------
+  function refresh() {
+    var day = data.stops[state.stop].date;
+    slider.value = String(state.stop);
+    slider.setAttribute("data-date", day);
+    byId("slider-date").textContent = "as of " + day;
+    var degree = {};
+    var shownTies = 0;
+    ties.forEach(function (tie) {
+      var t = tie.data;
+      var s = nodes[t.source], g = nodes[t.target];
+      var on = state.types.has(t.tie_type) && active(t, day) && !!s && !!g &&
+        state.sectors.has(s.data.sector) && state.sectors.has(g.data.sector);
+      tie.visible = on;
+      tie.path.classList.toggle("is-hidden", !on);
+      tie.path.classList.toggle("is-near", on && state.selected !== null &&
+        (t.source === state.selected || t.target === state.selected));
+      if (on) {
+        shownTies += 1;
+        degree[t.source] = (degree[t.source] || 0) + 1;
+        degree[t.target] = (degree[t.target] || 0) + 1;
+      }
+    });
+    var shownNodes = 0;
+    Object.keys(nodes).forEach(function (key) {
+      var n = nodes[key];
+      var on = state.sectors.has(n.data.sector);
+      var d = degree[key] || 0;
+      n.g.classList.toggle("is-hidden", !on);
+      n.g.classList.toggle("is-idle", d === 0);
+      n.r = 6 + 2.6 * Math.sqrt(d);
+      n.circle.setAttribute("r", n.r.toFixed(2));
+      n.label.setAttribute("y", (n.r + 12).toFixed(2));
+      n.label.textContent = shortName(nameOf(n.data, state.label));
+      n.g.setAttribute("data-degree", String(d));
+      if (on) shownNodes += 1;
+    });
+    var status = byId("status");
+    status.textContent = shownNodes + " organisations, " + shownTies + " ties";
+    status.setAttribute("data-visible-nodes", String(shownNodes));
+    status.setAttribute("data-visible-ties", String(shownTies));
+    if (state.selected !== null) showPanel(state.selected);
+  }
+
+  // -- the side panel ---------------------------------------------------------------------------
+  function amountOf(t) {
+    if (t.amount === null || t.amount === undefined) return "";
+    var n = Number(t.amount);
+    var text = isFinite(n) ? n.toLocaleString("en") : String(t.amount);
+    return (t.currency ? t.currency + " " : "") + text;
+  }
+
+  function select(key) {
+    if (state.selected !== null && nodes[state.selected]) nodes[state.selected].g.classList.remove("is-selected");
+    state.selected = key;
+    if (key === null) {
+      byId("panel").hidden = true;
+      refresh();
+      return;
+    }
+    nodes[key].g.classList.add("is-selected");
+    refresh();
+  }
+
+  function showPanel(key) {
+    var n = nodes[key].data;
+    var panel = byId("panel");
+    panel.hidden = false;
+    panel.setAttribute("data-node-key", key);
+    byId("panel-title").textContent = nameOf(n, state.label);
+    byId("panel-name-en").textContent = n.name_en || "";
+    byId("panel-name-ko").textContent = n.name_ko || "";
+    byId("panel-key").textContent = n.key;
+    byId("panel-sector").textContent = n.sector.replace(/_/g, " ") + (n.dissolved ? " (dissolved " + n.dissolved + ")" : "");
+    byId("panel-subtype").textContent = n.subtype || "";
+    var day = data.stops[state.stop].date;
+    var list = byId("panel-ties");
+    list.textContent = "";
+    var mine = nodes[key].ties.slice().sort(function (a, b) {
+      return (a.data.start_on || "").localeCompare(b.data.start_on || "") || a.data.id.localeCompare(b.data.id);
+    });
+    mine.forEach(function (tie) {
+      var t = tie.data;
+      var other = t.source === key ? t.target : t.source;
+      var arrow = t.tie_type === "support" ? (t.source === key ? "\u2192 " : "\u2190 ") : "";
+      var on = active(t, day);
+      var item = html("li", { "data-tie-id": t.id, "class": on ? "active" : "inactive" });
+      item.appendChild(html("div", { "class": "with" }, arrow + (nodes[other] ? nameOf(nodes[other].data, state.label) : other)));
+      var what = [t.tie_type, t.kind && t.kind !== t.tie_type ? t.kind : null, amountOf(t) || null];
+      item.appendChild(html("div", { "class": "what" }, what.filter(Boolean).join(" \u00b7 ")));
+      var until = t.end ? t.end : "open" + (t.term_end ? ", term to " + t.term_end : "");
+      item.appendChild(html("div", { "class": "when" }, (t.start || "?") + " \u2013 " + until + (on ? "" : " (not on " + day + ")")));
+      if (t.title) item.appendChild(html("div", { "class": "title" }, t.title));
+      list.appendChild(item);
+    });
+    var activeCount = mine.filter(function (tie) { return active(tie.data, day); }).length;
+    byId("panel-tie-count").textContent = "(" + mine.length + ", " + activeCount + " on " + day + ")";
+  }
+
+  byId("panel-close").addEventListener("click", function () { select(null); });
+
+  // -- search -----------------------------------------------------------------------------------
+  var search = byId("search");
+  function matches(q) {
+    if (!q) return [];
+    return data.nodes.filter(function (n) {
+      return [n.key, n.name_en, n.name_ko].some(function (s) { return s && s.toLowerCase().indexOf(q) >= 0; });
+    }).map(function (n) { return n.key; });
+  }
+  function runSearch() {
+    var q = search.value.trim().toLowerCase();
+    state.query = q;
+    var found = matches(q);
+    var hit = new Set(found);
+    Object.keys(nodes).forEach(function (key) {
+      nodes[key].g.classList.toggle("is-match", hit.has(key));
+      nodes[key].g.classList.toggle("is-dimmed", q !== "" && !hit.has(key));
+    });
+    byId("search-count").textContent = q ? found.length + " found" : "";
+    return found;
+  }
+  search.addEventListener("input", function () {
+    var found = runSearch();
+    if (found.length === 1) { select(found[0]); centreOn(found[0]); }
+  });
+  search.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter") return;
+    var found = runSearch();
+    if (found.length) { select(found[0]); centreOn(found[0]); }
+  });
+
+  byId("label-lang").addEventListener("change", function (e) { state.label = e.target.value; refresh(); });
+
+  // -- zoom and pan -----------------------------------------------------------------------------
+  function applyView() {
+    viewport.setAttribute("transform", "translate(" + view.x.toFixed(2) + "," + view.y.toFixed(2) + ") scale(" +
+      view.k.toFixed(4) + ")");
+    svg.setAttribute("data-zoom", view.k.toFixed(4));
+  }
+  function fit() {
+    var rect = svg.getBoundingClientRect();
+    var keys = Object.keys(nodes);
+    if (!keys.length || rect.width === 0) { applyView(); return; }
+    var xs = keys.map(function (k) { return nodes[k].x; });
+    var ys = keys.map(function (k) { return nodes[k].y; });
+    var minX = Math.min.apply(null, xs), maxX = Math.max.apply(null, xs);
+    var minY = Math.min.apply(null, ys), maxY = Math.max.apply(null, ys);
+    var pad = 70;
+    var k = Math.min((rect.width - 2 * pad) / Math.max(maxX - minX, 1), (rect.height - 2 * pad) / Math.max(maxY - minY, 1));
+    view.k = Math.max(0.05, Math.min(k, 3));
+    view.x = rect.width / 2 - view.k * (minX + maxX) / 2;
+    view.y = rect.height / 2 - view.k * (minY + maxY) / 2;
+    applyView();
+  }
+  function zoomAt(factor, px, py) {
+    var k = Math.max(0.05, Math.min(view.k * factor, 20));
+    view.x = px - (px - view.x) * (k / view.k);
+    view.y = py - (py - view.y) * (k / view.k);
+    view.k = k;
+    applyView();
+  }
+  function centreOn(key) {
+    var rect = svg.getBoundingClientRect();
+    var n = nodes[key];
+    view.x = rect.width / 2 - view.k * n.x;
+    view.y = rect.height / 2 - view.k * n.y;
+    applyView();
+  }
+  svg.addEventListener("wheel", function (e) {
+    e.preventDefault();
+    var rect = svg.getBoundingClientRect();
+    zoomAt(Math.exp(-e.deltaY * 0.0015), e.clientX - rect.left, e.clientY - rect.top);
+  }, { passive: false });
+  byId("zoom-in").addEventListener("click", function () {
+    var r = svg.getBoundingClientRect(); zoomAt(1.25, r.width / 2, r.height / 2);
+  });
+  byId("zoom-out").addEventListener("click", function () {
+    var r = svg.getBoundingClientRect(); zoomAt(0.8, r.width / 2, r.height / 2);
+  });
+  byId("zoom-fit").addEventListener("click", fit);
+
+  // Dragging the background pans; dragging an organisation moves it; a click without a move selects it.
+  var drag = null;
+  svg.addEventListener("pointerdown", function (e) {
+    if (e.button !== 0) return;
+    var g = e.target.closest ? e.target.closest("[data-node-key]") : null;
+    drag = { key: g ? g.getAttribute("data-node-key") : null, x: e.clientX, y: e.clientY, moved: false,
+      vx: view.x, vy: view.y, nx: g ? nodes[g.getAttribute("data-node-key")].x : 0,
+      ny: g ? nodes[g.getAttribute("data-node-key")].y : 0 };
+    svg.setPointerCapture(e.pointerId);
+    if (!drag.key) svg.classList.add("panning");
+  });
+  svg.addEventListener("pointermove", function (e) {
+    if (!drag) return;
+    var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
+    drag.moved = true;
+    if (drag.key) {
+      var n = nodes[drag.key];
+      n.x = drag.nx + dx / view.k;
+      n.y = drag.ny + dy / view.k;
+      placeNode(n);
+    } else {
+      view.x = drag.vx + dx;
+      view.y = drag.vy + dy;
+      applyView();
+    }
+  });
+  function endDrag(e) {
+    if (!drag) return;
+    if (svg.hasPointerCapture(e.pointerId)) svg.releasePointerCapture(e.pointerId);
+    svg.classList.remove("panning");
+    var was = drag;
+    drag = null;
+    if (!was.moved) select(was.key);
+  }
+  svg.addEventListener("pointerup", endDrag);
+  svg.addEventListener("pointercancel", function (e) { if (drag) { drag.moved = true; } endDrag(e); });
+
+  // -- the time slider ------------------------------------------------------------------------------
+  slider.max = String(data.stops.length - 1);
+  slider.addEventListener("input", function () { state.stop = Number(slider.value); refresh(); });
+  var timer = null;
+  var play = byId("play");
+  function stopPlaying() { if (timer !== null) { clearInterval(timer); timer = null; play.textContent = "\u25B6"; } }
+  play.addEventListener("click", function () {
+    if (timer !== null) { stopPlaying(); return; }
+    if (state.stop >= data.stops.length - 1) state.stop = 0;
+    play.textContent = "\u275A\u275A";
+    refresh();
+    timer = setInterval(function () {
+      if (state.stop >= data.stops.length - 1) { stopPlaying(); return; }
+      state.stop += 1;
+      refresh();
+    }, 900);
+  });
+
+  Object.keys(nodes).forEach(function (key) { placeNode(nodes[key]); });
+  refresh();
+  fit();
+  window.addEventListener("resize", fit);
+  document.body.setAttribute("data-ready", "true");
+})();
