@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DB ?= pohang.db
 
-.PHONY: install demo test lint format clean
+.PHONY: install system-packages demo test reliability docs cli-reference lint format clean
 
 $(BIN)/netledger: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +14,32 @@ $(BIN)/netledger: pyproject.toml
 
 install: $(BIN)/netledger
 
+# PostgreSQL 15 (tests start a throwaway server), Chromium and a Korean font (page tests), if missing.
+system-packages:
+	bash scripts/install-system-packages
+
 demo: install
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/netledger --db $(DEMO_DB) demo
+	$(BIN)/netledger --db $(DEMO_DB) network draw --out pohang.png --as-of 2019-12-31 --label ko
+	$(BIN)/netledger --db $(DEMO_DB) network html --out pohang.html --as-of 2019-12-31
+	@echo "picture: $(CURDIR)/pohang.png"
+	@echo "web page: $(CURDIR)/pohang.html (open it in a browser; it works offline)"
 
-test: install
+test: install system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The full reliability suites (make test runs their fast variants) and their summary table.
+reliability: install system-packages
+	rm -f .reliability.jsonl
+	NETLEDGER_RELIABILITY=full NETLEDGER_RELIABILITY_REPORT=$(CURDIR)/.reliability.jsonl \
+		$(BIN)/python -m pytest tests/reliability -q; status=$$?; \
+		$(BIN)/python -m tests.reliability.summary .reliability.jsonl && exit $$status
+
+docs: install
+	$(BIN)/mkdocs build --strict
 
 lint: install
 	$(BIN)/ruff check .
@@ -33,4 +51,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info site .reliability.jsonl $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).graph pohang.png pohang.html
+
+cli-reference: install
+	$(BIN)/python scripts/cli_reference.py
