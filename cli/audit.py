@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import IO, Any
@@ -25,6 +26,17 @@ def writable(path: str, option: str = "--out") -> Path:
     if target.is_dir():
         raise InputError(option, f"{target} is a folder", "give a file path")
     return target
+
+
+def write_whole(target: Path, text: str) -> None:
+    """Write *text* beside *target*, then rename it over *target*: a refused, failed or killed
+    command never leaves a truncated file, only the old one or the complete new one."""
+    partial = target.with_name(f".{target.name}.partial")
+    with partial.open("w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    partial.replace(target)
 
 
 def _report_problem(report: Any) -> None:
@@ -107,7 +119,7 @@ def checkpoint(ledger: Ledger, key: str, out: str | None) -> None:
     target = writable(out) if out else None
     text = sign(checkpoint_of(ledger), key).text()
     if target:
-        target.write_text(text, encoding="utf-8")
+        write_whole(target, text)
         click.echo(f"checkpoint of {ledger.name} written to {out}", err=True)
     else:
         click.echo(text, nl=False)
@@ -233,11 +245,7 @@ def export(ledger: Ledger, fmt: str, out: str | None) -> None:
     if target is None:
         sys.stdout.write(text.getvalue())
         return
-    # Written beside the target and renamed over it only once complete: a refused or
-    # failed export never truncates an existing file.
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(text.getvalue(), encoding="utf-8")
-    partial.replace(target)
+    write_whole(target, text.getvalue())
 
 
 @click.command()

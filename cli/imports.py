@@ -146,7 +146,8 @@ class Progress:
 def write_rejects(path: Path, rejects: list[tuple[Item, list[Any]]]) -> None:
     """Each rejected record as one JSON line: its number, label, problems and the record as read."""
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=path.parent or ".")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
+    # A lone surrogate read from a \ud800 escape has no UTF-8 bytes: write it back as that escape.
+    with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:
         for item, problems in rejects:
             line = {
                 item.noun: item.number,

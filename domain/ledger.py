@@ -22,6 +22,7 @@ from __future__ import annotations
 import getpass
 import os
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,7 +43,7 @@ from domain.integrity.chain import ChainError
 from domain.mapper import PydanticMapper
 from domain.organisation import Organisation, organisation_id
 from domain.partnership import Partnership
-from domain.storage import SCHEMA_VERSION, LedgerRecorder, is_url
+from domain.storage import SCHEMA_VERSION, LedgerRecorder, LedgerSQLiteRecorder, is_url
 from domain.support import Support
 from domain.values import OrgKey, PartialDate, Party
 
@@ -51,6 +52,8 @@ T = TypeVar("T")
 
 #: How many times a session is re-run after a write conflict before giving up.
 MAX_ATTEMPTS = 12
+#: How many aggregates the sessions of one bulk keep between them before starting afresh.
+BULK_CACHE = 30_000
 
 
 @dataclass(frozen=True)
@@ -107,14 +110,20 @@ class Session:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.aggregates: dict[UUID, Aggregate | None] = {}
+        # In a bulk (one transaction, the writers' lock held) the sessions share one cache:
+        # what an earlier batch saved is still exactly what the database holds.
+        shared = ledger._bulk_aggregates
+        self.aggregates: dict[UUID, Aggregate | None] = shared if shared is not None else {}
         self.new_events: dict[UUID, LedgerEvent] = {}
 
     # -- loading -------------------------------------------------------------------
     def load(self, aggregate_id: UUID) -> Aggregate | None:
         if aggregate_id not in self.aggregates:
             self.aggregates[aggregate_id] = self.ledger.get(aggregate_id)
-        return self.aggregates[aggregate_id]
+        aggregate = self.aggregates[aggregate_id]
+        if aggregate is not None and not aggregate.history:  # made by ``fresh`` for a command that failed
+            return None
+        return aggregate
 
     def get(self, cls: type[TAggregate], aggregate_id: UUID | str, field: str = "id") -> TAggregate:
         """The existing aggregate of type *cls*, or a ``RuleViolation`` naming *field*."""
@@ -128,8 +137,14 @@ class Session:
             raise RuleViolation(field, f"{agg_id} is {_a(aggregate.kind)}, not {_a(cls.kind)}", "")
         return aggregate
 
-    def fresh(self, cls: type[TAggregate], aggregate_id: UUID) -> TAggregate:
-        """A new aggregate of *cls*, or the existing one (e.g. a retracted registration)."""
+    def fresh(self, cls: type[TAggregate], aggregate_id: UUID, *, unrecorded: bool = False) -> TAggregate:
+        """A new aggregate of *cls*, or the existing one (e.g. a retracted registration).
+
+        *unrecorded*: the caller knows no event with this id was recorded, and the
+        aggregate's id is its first event's id, so there is nothing to look up.
+        """
+        if unrecorded and aggregate_id not in self.aggregates:
+            self.aggregates[aggregate_id] = None
         existing = self.load(aggregate_id)
         if existing is None:
             aggregate = cls(aggregate_id)
@@ -166,19 +181,24 @@ class Session:
 
     # -- idempotency ------------------------------------------------------------------
     def find_event(self, event_id: UUID) -> LedgerEvent | None:
-        if event_id in self.new_events:
-            return self.new_events[event_id]
-        found = self.ledger.find(event_id)
+        found = self._find(event_id)
         return found[1] if found else None
+
+    def _find(self, event_id: UUID) -> tuple[int | None, LedgerEvent] | None:
+        """Position (None if not saved yet) and event with this id: this session's, or the ledger's."""
+        if event_id in self.new_events:
+            return None, self.new_events[event_id]
+        return self.ledger.find(event_id)
 
     def replayed(self, meta: Meta, cls: type[LedgerEvent], originator_id: UUID | None, **fields: Any) -> Outcome | None:
         """``already recorded`` when *meta.event_id* is in the ledger with this content.
 
         The same id with other content is refused: an event id names one fact.
         """
-        existing = self.find_event(meta.event_id)
-        if existing is None:
+        found = self._find(meta.event_id)
+        if found is None:
             return None
+        position, existing = found
         same = False
         if type(existing) is cls and originator_id == existing.originator_id:
             try:
@@ -199,8 +219,7 @@ class Session:
                 f"{meta.event_id} is already recorded with different content ({existing.type_name})",
                 "give a new event_id, or retract the old event and record a correction",
             )
-        position = self.ledger.find(meta.event_id)
-        return Outcome("already recorded", existing, position[0] if position else None)
+        return Outcome("already recorded", existing, position)
 
     def record(self, event: LedgerEvent) -> Outcome:
         self.new_events[event.event_id] = event
@@ -229,6 +248,8 @@ class Ledger:
         self.target = str(path)
         #: Bulk mode (``bulk()``): every read and write goes through one open transaction.
         self._bulk = False
+        #: The aggregates the sessions of a bulk share (bounded: cleared past ``BULK_CACHE``).
+        self._bulk_aggregates: dict[UUID, Aggregate | None] | None = None
         if is_url(path):
             self.path: Path | None = None
             self.location = self._open_postgres(str(path), create)
@@ -250,6 +271,13 @@ class Ledger:
             if is_new and not self.path.parent.exists():
                 raise StorageError("db", f"folder {self.path.parent} does not exist", "create it first")
             self._open_sqlite(is_new)
+            if not is_new and self._creation_cut_short():  # finish what a killed process started
+                self.app.close()
+                if not create:
+                    problem = f"no ledger at {self.path} (its creation was interrupted)"
+                    raise StorageError("db", problem, "create it with 'netledger init'")
+                is_new = True
+                self._open_sqlite(is_new)
             default_name = self.path.stem
         #: Whether this call created the ledger.
         self.created = is_new
@@ -264,8 +292,9 @@ class Ledger:
                     }
                 )
             self.meta = self.recorder.get_meta()
-        except PersistenceError as exc:
-            raise StorageError("db", f"{self.location} is not a readable netledger ledger ({exc})", "") from None
+        except (PersistenceError, sqlite3.Error) as exc:
+            self.app.close()
+            raise self._unreadable(exc) from None
         version = int(self.meta.get("schema_version", "0"))
         if version > SCHEMA_VERSION:
             raise StorageError(
@@ -287,12 +316,38 @@ class Ledger:
         }
         try:
             self.app = _App(env=env)
-        except PersistenceError as exc:
-            raise StorageError("db", f"{self.location} is not a readable netledger ledger ({exc})", "") from None
+        except (PersistenceError, sqlite3.Error) as exc:
+            raise self._unreadable(exc) from None
         self.recorder: LedgerRecorder = self.app.recorder  # type: ignore[assignment]
 
+    def _creation_cut_short(self) -> bool:
+        assert isinstance(self.recorder, LedgerSQLiteRecorder)
+        try:
+            return self.recorder.creation_cut_short()
+        except (PersistenceError, sqlite3.Error):  # not a database: reading the meta says so
+            return False
+
+    def _unreadable(self, exc: Exception) -> StorageError:
+        """The error for a ledger that cannot be opened: damaged, not a database, or read-only."""
+        message = " ".join(str(exc).split())
+        if self.path is None:
+            from domain.postgres import redact
+
+            return StorageError("database-url", f"cannot read the ledger in {self.location}: {redact(message)}", "")
+        if "readonly" in message or "unable to open" in message:
+            return StorageError(
+                "db",
+                f"cannot open {self.location}: {message}",
+                "netledger needs write access to the ledger file and its folder, even to read",
+            )
+        return StorageError(
+            "db",
+            f"{self.location} is not a readable netledger ledger ({message})",
+            "check the path; restore the ledger from a backup if the file was damaged",
+        )
+
     def _open_postgres(self, url: str, create: bool) -> str:
-        from domain.postgres import parse_url, redact
+        from domain.postgres import connection_problem, parse_url, redact
 
         target = parse_url(url)
         try:
@@ -300,7 +355,10 @@ class Ledger:
             self.recorder = self.app.recorder  # type: ignore[assignment]
             self.recorder.exists()  # connect now, so a bad URL or password fails here
         except PersistenceError as exc:
-            message = redact(" ".join(str(exc).split()))
+            if hasattr(self, "app"):
+                self.app.close()
+            # The pool only says it got no connection in time: ask the server once more for why.
+            message = connection_problem(target) or redact(" ".join(str(exc).split()))
             raise StorageError("database-url", f"cannot open {target.display}: {message}", "") from None
         return target.display
 
@@ -377,7 +435,7 @@ class Ledger:
             try:
                 yield
             except BaseException as exc:
-                self._bulk = False
+                self._bulk, self._bulk_aggregates = False, None
                 try:
                     pinned.__exit__(type(exc), exc, exc.__traceback__)
                 except BaseException as rollback_error:
@@ -385,7 +443,7 @@ class Ledger:
                         raise rollback_error from None
                 raise
             else:
-                self._bulk = False
+                self._bulk, self._bulk_aggregates = False, None
                 try:
                     pinned.__exit__(None, None, None)
                 except PersistenceError as exc:
@@ -422,8 +480,14 @@ class Ledger:
 
     def _run_in_bulk(self, work: Callable[[Session], T]) -> T:
         """One session saved into the open bulk transaction: no retry, the writers' lock is held."""
+        if self._bulk_aggregates is None or len(self._bulk_aggregates) > BULK_CACHE:
+            self._bulk_aggregates = {}
         session = Session(self)
-        result = work(session)
+        try:
+            result = work(session)
+        except BaseException:
+            self._bulk_aggregates = None  # the work may have changed cached aggregates, then failed
+            raise
         events = list(session.new_events.values())
         if not events:
             return result
@@ -715,7 +779,7 @@ def cmd_dissolve(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
 def cmd_form(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
     if done := s.replayed(m, Partnership.Formed, m.event_id, **fields):
         return done
-    p = s.fresh(Partnership, m.event_id)
+    p = s.fresh(Partnership, m.event_id, unrecorded=True)
     event = p.build(Partnership.Formed, m, **fields)
     s.require_parties(event.parties, "parties", event.effective)
     return s.record(p.record(event))
@@ -724,7 +788,7 @@ def cmd_form(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
 def cmd_sign(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
     if done := s.replayed(m, Agreement.Signed, m.event_id, **fields):
         return done
-    a = s.fresh(Agreement, m.event_id)
+    a = s.fresh(Agreement, m.event_id, unrecorded=True)
     event = a.build(Agreement.Signed, m, **fields)
     s.require_parties(event.parties, "parties", event.effective)
     return s.record(a.record(event))
@@ -744,7 +808,7 @@ def cmd_amend_agreement(s: Session, m: Meta, agreement_id: UUID | str, fields: d
 def cmd_award(s: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
     if done := s.replayed(m, Support.Awarded, m.event_id, **fields):
         return done
-    sup = s.fresh(Support, m.event_id)
+    sup = s.fresh(Support, m.event_id, unrecorded=True)
     event = sup.build(Support.Awarded, m, **fields)
     s.require_parties(event.funders, "funders", event.effective)
     s.require_parties(event.recipients, "recipients", event.effective)

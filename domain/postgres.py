@@ -126,6 +126,27 @@ def redact(text: str) -> str:
     return text
 
 
+def connection_problem(target: Target) -> str | None:
+    """Why a connection to *target* fails (the server's or libpq's reason, on one line, redacted), or None.
+
+    eventsourcing's pool only reports that no connection came in time; this asks once more, directly.
+    """
+    import psycopg
+
+    try:
+        psycopg.connect(
+            host=target.host,
+            port=target.port,
+            dbname=target.dbname,
+            user=target.user,
+            password=target.password or None,
+            connect_timeout=5,
+        ).close()
+    except psycopg.Error as exc:
+        return redact(" ".join(str(exc).split()))
+    return None
+
+
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
     """PostgreSQL application recorder that also keeps ``event_index``, ``event_chain`` and ``ledger_meta``."""
 
@@ -213,11 +234,18 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 def same_connection() -> Iterator[Any]:
                     yield conn
 
+                @contextmanager
+                def same_transaction(*, commit: bool = False) -> Iterator[Any]:
+                    with conn.cursor() as cursor:  # no savepoint per read: the whole bulk is one transaction
+                        yield cursor
+
                 datastore.get_connection = same_connection  # type: ignore[method-assign]
+                datastore.transaction = same_transaction  # type: ignore[method-assign]
                 try:
                     yield
                 finally:
                     del datastore.get_connection
+                    del datastore.transaction
 
     # -- the write path --------------------------------------------------------------------
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)

@@ -135,6 +135,29 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 del self.datastore.transaction
 
     # -- reads -------------------------------------------------------------------------
+    def creation_cut_short(self) -> bool:
+        """Whether this file holds only the start of a ledger whose creation was interrupted.
+
+        A new ledger's tables and its meta rows are written in two transactions, after the
+        switch to WAL: a process killed in between leaves a file with none or only some of
+        the ledger's tables, no ``schema_version`` and no event. Such a file is no one's
+        data (any other table, an event or a schema version, and it is not this case).
+        """
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+            tables = {row[0] for row in c.fetchall()}
+            if not tables <= {"stored_events", "event_index", "event_chain", "ledger_meta"}:
+                return False
+            if "stored_events" in tables:
+                c.execute("SELECT 1 FROM stored_events LIMIT 1")
+                if c.fetchone() is not None:
+                    return False
+            if "ledger_meta" in tables:
+                c.execute("SELECT 1 FROM ledger_meta WHERE key = 'schema_version'")
+                if c.fetchone() is not None:
+                    return False
+        return True
+
     def exists(self) -> bool:
         """Whether this file already holds a ledger (its meta table)."""
         with self.datastore.transaction(commit=False) as c:

@@ -123,9 +123,20 @@ _ID_RE = re.compile(r"([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*):(\S(?:.*\S)?)")
 
 def _check_identifier(value: str) -> str:
     m = _ID_RE.fullmatch(value)
-    if not m or len(value) > 200:
+    if not m or len(value) > 200 or "\x00" in value or not _utf8(value):
         raise ValueError(f"invalid identifier {value!r}: expected SCHEME:ID, e.g. KR-BRN:4028224197")
     return f"{m.group(1).upper()}:{m.group(2)}"
+
+
+def _utf8(value: str) -> bool:
+    """Whether *value* has UTF-8 bytes (a lone surrogate has none)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 Identifier = Annotated[str, AfterValidator(_check_identifier)]
@@ -175,6 +186,8 @@ def _check_amount(value: Decimal) -> Decimal:
         raise ValueError(f"amount {value} is negative: amounts are >= 0")
     if value.adjusted() >= 18:
         raise ValueError(f"amount {value} is too large (at most 18 digits before the point)")
+    if value and value.adjusted() < -6:  # checked before normalize(), which would round 1E-999999999 to 0
+        raise ValueError(f"amount {value} has more than 6 decimal places")
     # One spelling per number, so '1000', '1000.0' and '1e3' are the same fact.
     value = value.normalize()
     if value == value.to_integral_value():
@@ -200,8 +213,19 @@ ShortText = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 def _no_nul(value: str) -> str:
+    """Text the ledger can store: no NUL, and no lone surrogate (it has no UTF-8 bytes).
+
+    >>> _no_nul("half a pair: " + chr(0xD800))
+    Traceback (most recent call last):
+    ...
+    ValueError: text must not contain lone surrogates (write the character itself, not half of a UTF-16 pair)
+    """
     if "\x00" in value:
         raise ValueError("text must not contain NUL characters")
+    if not _utf8(value):
+        raise ValueError(
+            "text must not contain lone surrogates (write the character itself, not half of a UTF-16 pair)"
+        )
     return value
 
 

@@ -55,15 +55,24 @@ class Problem:
     noun: str = "record"
 
     def __str__(self) -> str:
-        label = f" ({self.label})" if self.label else ""
+        """One line, whatever the file put in the label (an id with a line break, a megabyte of text).
+
+        >>> print(Problem(2, "line\\nbreak", "event_id", "is not a UUID", noun="line"))
+        line 2 (line break): event_id: is not a UUID
+        """
+        label = f" ({_shorten(self.label)})" if self.label else ""
         where = f"{self.field}: " if self.field else ""
-        return f"{self.noun} {self.number}{label}: {where}{self.message}"
+        return " ".join(f"{self.noun} {self.number}{label}: {where}{self.message}".split())
 
     @classmethod
     def of(cls, exc: LedgerError, number: int, label: str | None, noun: str = "record", prefix: str = "") -> Problem:
         name = f"{prefix}.{exc.field}" if prefix and exc.field else (prefix or exc.field)
         text = f"{exc.problem} ({exc.fix})" if exc.fix else exc.problem
         return cls(number, label, name, text, "rule" if exc.exit_code == 1 else "form", noun)
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 @dataclass

@@ -1,0 +1,64 @@
+"""Print the table of a reliability run: ``python -m tests.reliability.summary REPORT``.
+
+Rows of the same suite are summed. Exit 1 if anything was lost, crashed with a
+traceback, or went undetected.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+
+def main(path: str) -> int:
+    rows: dict[str, dict[str, int | None]] = defaultdict(
+        lambda: {"trials": 0, "detected": None, "lost": 0, "tracebacks": 0}
+    )
+    lines = Path(path).read_text(encoding="utf-8").splitlines() if Path(path).exists() else []
+    for line in lines:
+        r = json.loads(line)
+        row = rows[r["suite"]]
+        row["trials"] = int(row["trials"] or 0) + r["trials"]
+        if r["detected"] is not None:
+            row["detected"] = int(row["detected"] or 0) + r["detected"]
+        row["lost"] = int(row["lost"] or 0) + r["lost"]
+        row["tracebacks"] = int(row["tracebacks"] or 0) + r["tracebacks"]
+    header = ("suite", "trials", "detected", "lost", "tracebacks")
+    table = [header] + [
+        (
+            suite,
+            str(r["trials"]),
+            "-" if r["detected"] is None else str(r["detected"]),
+            str(r["lost"]),
+            str(r["tracebacks"]),
+        )
+        for suite, r in sorted(rows.items())
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for n, row in enumerate(table):
+        print(
+            "  ".join(
+                cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    bad = [
+        s
+        for s, r in rows.items()
+        if r["lost"] or r["tracebacks"] or (r["detected"] is not None and r["detected"] != r["trials"])
+    ]
+    if not rows:
+        print("no results recorded")
+        return 1
+    if bad:
+        print(f"FAILED: {', '.join(sorted(bad))}")
+        return 1
+    print("all trials passed: nothing lost, no traceback, every tampering detected")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
