@@ -61,6 +61,7 @@ from typing import IO, Any
 from uuid import UUID, uuid5
 
 from domain.errors import InputError, LedgerError, RuleViolation
+from domain.events import Meta
 from domain.imports.pipeline import Command, Item, Problem
 from domain.ledger import Ledger, Outcome, Session, cmd_award, cmd_register
 from domain.organisation import SECTORS, Organisation
@@ -378,7 +379,7 @@ class Giving360:
                     country=_country(org.get("addressCountry")),
                 )
                 meta = ledger.meta_for(event_id=organisation_event_id(org_id))
-                self._registrations[org_id] = partial(cmd_register, m=meta, fields=fields)
+                self._registrations[org_id] = partial(_register_once, m=meta, fields=fields)
             # Every grant carries its organisations' registration; the id is a function of the
             # org id, so all but the first find it "already recorded" (in the ledger or this import).
             commands.append(_labelled(where, self._registrations[org_id]))
@@ -409,6 +410,19 @@ class Giving360:
         )
         commands.append(partial(cmd_award, m=meta, fields=fields))
         return commands
+
+
+def _register_once(session: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
+    """Register an organisation for its first grant; for the next ones, it is already recorded.
+
+    Only organisations not in the ledger when the import started get here (the others are
+    matched by identifier), and every grant of the file carries the same registration, so an
+    event with this id can only be that registration: no need to compare its content again.
+    """
+    existing = session.find_event(m.event_id)
+    if existing is not None:
+        return Outcome("already recorded", existing)
+    return cmd_register(session, m, fields)
 
 
 def _labelled(where: str, command: Command) -> Command:
