@@ -385,35 +385,42 @@ def generate(
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm", ".graph"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    gen = Generator(random.Random(seed))
     ledger = Ledger(path, actor="bench", create=True, name=path.stem)
+    try:
+        report = fill(ledger, events, orgs, seed, batch, quiet)
+    finally:
+        ledger.close()
+    return {"path": str(path), **report}
+
+
+def fill(
+    ledger: Ledger, events: int, orgs: int, seed: int = 1, batch: int = 1000, quiet: bool = False
+) -> dict[str, Any]:
+    """Write the synthetic events into *ledger* (empty, open: a file or a PostgreSQL URL), as ``generate`` does."""
+    gen = Generator(random.Random(seed))
     started = time.perf_counter()
     written = 0
     counts: dict[str, int] = {}
-    try:
-        pending: list[LedgerEvent] = []
-        while written + len(pending) < events:
-            n = written + len(pending)
-            event = gen.register(n) if n < orgs else gen.next()
-            if event is None:
-                continue
-            counts[event.type_name] = counts.get(event.type_name, 0) + 1
-            pending.append(event)
-            if len(pending) >= batch:
-                _save(ledger, pending)
-                written += len(pending)
-                pending = []
-                if not quiet and written % 100_000 == 0:
-                    rate = written / (time.perf_counter() - started)
-                    print(f"  {written:>9,} events  {rate:,.0f}/s", file=sys.stderr)
-        if pending:
+    pending: list[LedgerEvent] = []
+    while written + len(pending) < events:
+        n = written + len(pending)
+        event = gen.register(n) if n < orgs else gen.next()
+        if event is None:
+            continue
+        counts[event.type_name] = counts.get(event.type_name, 0) + 1
+        pending.append(event)
+        if len(pending) >= batch:
             _save(ledger, pending)
             written += len(pending)
-        head = ledger.head()
-    finally:
-        ledger.close()
+            pending = []
+            if not quiet and written % 100_000 == 0:
+                rate = written / (time.perf_counter() - started)
+                print(f"  {written:>9,} events  {rate:,.0f}/s", file=sys.stderr)
+    if pending:
+        _save(ledger, pending)
+        written += len(pending)
     seconds = time.perf_counter() - started
-    return {"path": str(path), "events": written, "head": head, "seconds": seconds, "types": counts}
+    return {"events": written, "head": ledger.head(), "seconds": seconds, "types": counts}
 
 
 def _save(ledger: Ledger, events: list[LedgerEvent]) -> None:
@@ -431,6 +438,49 @@ def ensure(events: int, orgs: int, seed: int = 1, path: Path | None = None, quie
         if not quiet:
             print(f"generating {events:,} events into {path} ...", file=sys.stderr)
         generate(path, events, orgs, seed, quiet=quiet)
+    return path
+
+
+def default_jsonl_path(events: int, orgs: int, seed: int) -> Path:
+    return DATA / f"events-{events}-{orgs}-{seed}.jsonl"
+
+
+def generate_jsonl(path: Path, events: int, orgs: int, seed: int = 1) -> dict[str, Any]:
+    """Write the same synthetic events as ``generate`` as JSON Lines (``netledger log --format jsonl``).
+
+    One record per line (``domain.records.to_record``), positions 1..*events*; no
+    ledger is touched, so the file can be imported (``netledger import --format jsonl``)
+    into an empty one. Written to a temporary name, then renamed.
+    """
+    import json
+
+    from domain.records import to_record
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gen = Generator(random.Random(seed))
+    started = time.perf_counter()
+    counts: dict[str, int] = {}
+    partial = path.with_name(path.name + ".partial")
+    written = 0
+    with partial.open("w", encoding="utf-8") as out:
+        while written < events:
+            event = gen.register(written) if written < orgs else gen.next()
+            if event is None:
+                continue
+            written += 1
+            counts[event.type_name] = counts.get(event.type_name, 0) + 1
+            out.write(json.dumps(to_record(written, event), ensure_ascii=False) + "\n")
+    partial.replace(path)
+    return {"path": str(path), "events": written, "seconds": time.perf_counter() - started, "types": counts}
+
+
+def ensure_jsonl(events: int, orgs: int, seed: int = 1, quiet: bool = False) -> Path:
+    """The cached JSON Lines file of these synthetic events, generated if missing."""
+    path = default_jsonl_path(events, orgs, seed)
+    if not path.exists():
+        if not quiet:
+            print(f"generating {events:,} events into {path} ...", file=sys.stderr)
+        generate_jsonl(path, events, orgs, seed)
     return path
 
 
