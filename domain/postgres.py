@@ -49,7 +49,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from domain.errors import InputError
 from domain.integrity.chain import ChainError, chain_rows
-from domain.storage import _event_id
+from domain.storage import PagedReads, _event_id
 
 #: URL schemes that select PostgreSQL.
 SCHEMES = ("postgresql", "postgres")
@@ -147,8 +147,10 @@ def connection_problem(target: Target) -> str | None:
     return None
 
 
-class LedgerPostgresRecorder(PostgresApplicationRecorder):
+class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
     """PostgreSQL application recorder that also keeps ``event_index``, ``event_chain`` and ``ledger_meta``."""
+
+    PLACEHOLDER = "%s"
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
@@ -323,30 +325,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             page,
         ):
             yield p, _hex(o), v, t, _bytes(s)
-
-    def _paged(self, select: str, key: str, after: int | None, upto: int | None, page: int) -> Iterator[Any]:
-        while True:
-            conditions, params = [], []
-            if after is not None:
-                conditions.append(f"{key} > %s")
-                params.append(after)
-            if upto is not None:
-                conditions.append(f"{key} <= %s")
-                params.append(upto)
-            where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-            rows = self._rows(f"{select}{where} ORDER BY {key} LIMIT %s", [*params, page])
-            yield from rows
-            if len(rows) < page:
-                return
-            after = rows[-1][0]
-
-    def leaf_at(self, position: int) -> Any:
-        rows = list(self.select_chain(position - 1, position, 1))
-        return rows[0][2] if rows else None
-
-    def event_at(self, position: int) -> tuple[Any, Any, Any, Any] | None:
-        rows = list(self.select_raw_events(position - 1, position, 1))
-        return rows[0][1:] if rows else None
 
     def count_events(self) -> int:
         return int(self._rows("SELECT COUNT(*) FROM {events}")[0][0])

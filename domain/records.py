@@ -88,13 +88,15 @@ def parse_records(
         number, record = item if isinstance(item, tuple) else (i, item)
         where = f"line {number}"
         try:
-            commands.append(_labelled(where, command_for(ledger, record)))
+            commands.append(labelled(where, command_for(ledger, record)))
         except LedgerError as exc:
             raise exc.at(where) from None
     return commands
 
 
-def _labelled(where: str, command: Callable[[Session], Outcome]) -> Callable[[Session], Outcome]:
+def labelled(where: str, command: Callable[[Session], Outcome]) -> Callable[[Session], Outcome]:
+    """*command*, whose errors say where they come from (``line 3``, ``recipientOrganization[0]``)."""
+
     def run(session: Session) -> Outcome:
         try:
             return command(session)

@@ -54,7 +54,58 @@ def is_url(target: str | os.PathLike[str]) -> bool:
     )
 
 
-class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+class PagedReads:
+    """The reads both recorders share: pages of rows in key order, and one row by position.
+
+    A recorder provides ``_rows(statement, params)`` and its ``PLACEHOLDER``.
+    """
+
+    PLACEHOLDER = "?"
+
+    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def select_chain(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any, Any]]:
+        raise NotImplementedError
+
+    def select_raw_events(
+        self, after: int | None = None, upto: int | None = None, page: int = 2000
+    ) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
+        raise NotImplementedError
+
+    def _paged(self, select: str, key: str, after: int | None, upto: int | None, page: int) -> Iterator[Any]:
+        # Rows are never updated or deleted, so pages read in separate transactions below a
+        # head read once are consistent with each other.
+        mark = self.PLACEHOLDER
+        while True:
+            conditions, params = [], []
+            if after is not None:
+                conditions.append(f"{key} > {mark}")
+                params.append(after)
+            if upto is not None:
+                conditions.append(f"{key} <= {mark}")
+                params.append(upto)
+            where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+            rows = self._rows(f"{select}{where} ORDER BY {key} LIMIT {mark}", [*params, page])
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
+
+    def leaf_at(self, position: int) -> Any:
+        """The leaf hash stored for *position* (as stored), or None."""
+        rows = list(self.select_chain(position - 1, position, 1))
+        return rows[0][2] if rows else None
+
+    def event_at(self, position: int) -> tuple[Any, Any, Any, Any] | None:
+        """``(originator_id hex, version, topic, state)`` of the event at *position*, as stored."""
+        rows = list(self.select_raw_events(position - 1, position, 1))
+        return rows[0][1:] if rows else None
+
+
+class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
     """SQLite application recorder that also maintains ``event_index``."""
 
     def construct_create_table_statements(self) -> list[str]:
@@ -207,35 +258,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             page,
         )
 
-    def _paged(self, select: str, key: str, after: int | None, upto: int | None, page: int) -> Iterator[Any]:
-        # Rows are never updated or deleted, so pages read in separate transactions below a
-        # head read once are consistent with each other.
-        while True:
-            conditions, params = [], []
-            if after is not None:
-                conditions.append(f"{key} > ?")
-                params.append(after)
-            if upto is not None:
-                conditions.append(f"{key} <= ?")
-                params.append(upto)
-            where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-            with self.datastore.transaction(commit=False) as c:
-                c.execute(f"{select}{where} ORDER BY {key} LIMIT ?", [*params, page])
-                rows = [tuple(r) for r in c.fetchall()]
-            yield from rows
-            if len(rows) < page:
-                return
-            after = rows[-1][0]
-
-    def leaf_at(self, position: int) -> Any:
-        """The leaf hash stored for *position* (as stored), or None."""
-        rows = list(self.select_chain(position - 1, position, 1))
-        return rows[0][2] if rows else None
-
-    def event_at(self, position: int) -> tuple[Any, Any, Any, Any] | None:
-        """``(originator_id text, version, topic, state)`` of the event at *position*, as stored."""
-        rows = list(self.select_raw_events(position - 1, position, 1))
-        return rows[0][1:] if rows else None
+    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [tuple(r) for r in c.fetchall()]
 
     def count_events(self) -> int:
         with self.datastore.transaction(commit=False) as c:

@@ -6,6 +6,7 @@
   connection of its own, so "nothing was written" can be checked byte for byte.
 - ``pg_server``: one throwaway PostgreSQL server for the whole run (``tests.pgserver``),
   started on first use, stopped at the end.
+- ``pohang_db`` / ``pohang``: the Pohang demo ledger, built once per run (only read), and its network.
 - ``backend`` / ``target``: the storage-dependent tests run once on SQLite (``target``
   is a file path) and once on PostgreSQL (``target`` is the URL of a new database).
 """
@@ -143,3 +144,23 @@ def target(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
     url = server.create_database()
     yield url
     server.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def pohang_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Pohang demo ledger, built once per run: tests only read it."""
+    from domain.demo import build_demo
+
+    path = tmp_path_factory.mktemp("pohang") / "pohang.db"
+    with Ledger(path, actor="tests", create=True, name="pohang-demo") as ledger:
+        build_demo(ledger)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pohang(pohang_db: Path) -> Any:
+    """The demo's network (a ``networkx.MultiDiGraph``) as the commands load it."""
+    from projections.store import load_network
+
+    with Ledger(pohang_db) as ledger:
+        return load_network(ledger)

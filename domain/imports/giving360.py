@@ -65,6 +65,7 @@ from domain.events import Meta
 from domain.imports.pipeline import Command, Item, Problem
 from domain.ledger import Ledger, Outcome, Session, cmd_award, cmd_register
 from domain.organisation import SECTORS, Organisation
+from domain.records import labelled
 from domain.values import Party, countries
 
 NAMESPACE = UUID("0b6f3c52-8d8e-4f7a-9c1e-360a1f1e2b77")
@@ -382,7 +383,7 @@ class Giving360:
                 self._registrations[org_id] = partial(_register_once, m=meta, fields=fields)
             # Every grant carries its organisations' registration; the id is a function of the
             # org id, so all but the first find it "already recorded" (in the ledger or this import).
-            commands.append(_labelled(where, self._registrations[org_id]))
+            commands.append(labelled(where, self._registrations[org_id]))
             return key
 
         funders = [
@@ -423,18 +424,6 @@ def _register_once(session: Session, m: Meta, fields: dict[str, Any]) -> Outcome
     if existing is not None:
         return Outcome("already recorded", existing)
     return cmd_register(session, m, fields)
-
-
-def _labelled(where: str, command: Command) -> Command:
-    """*command*, whose errors name the organisation they are about (``recipientOrganization[0].key``)."""
-
-    def run(session: Session) -> Outcome:
-        try:
-            return command(session)
-        except LedgerError as exc:
-            raise exc.at(where) from None
-
-    return run
 
 
 __all__ = ["DEFAULT_RECIPIENT_SECTOR", "Giving360", "check_grant", "identifier_of", "iter_grants", "key_of"]
