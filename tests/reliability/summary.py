@@ -56,7 +56,8 @@ def main(path: str) -> int:
     if bad:
         print(f"FAILED: {', '.join(sorted(bad))}")
         return 1
-    print("all trials passed: nothing lost, no traceback, every tampering detected")
+    detected = " every damage detected;" if any(r["detected"] is not None for r in rows.values()) else ""
+    print(f"all recorded trials passed:{detected} nothing lost, no traceback")
     return 0
 
 

@@ -557,7 +557,8 @@ def grant(draw: st.DrawFn) -> Any:
         name = draw(st.sampled_from(GRANT_FIELDS))
         target = g
         if name in ("fundingOrganization", "recipientOrganization", "plannedDates") and draw(st.booleans()):
-            target = g[name][0] if isinstance(g.get(name), list) and g[name] else g
+            inner = g[name][0] if isinstance(g.get(name), list) and g[name] else None
+            target = inner if isinstance(inner, dict) else g  # an earlier step may have replaced it
             name = draw(st.sampled_from(["id", "name", "startDate", "endDate", "addressCountry", "addressLocality"]))
         action = draw(st.sampled_from(["replace", "replace", "delete"]))
         if action == "delete":
