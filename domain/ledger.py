@@ -24,10 +24,11 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from uuid import UUID, uuid4
@@ -52,7 +53,7 @@ T = TypeVar("T")
 
 #: How many times a session is re-run after a write conflict before giving up.
 MAX_ATTEMPTS = 12
-#: How many aggregates the sessions of one bulk keep between them before starting afresh.
+#: How many aggregates the sessions of one bulk keep between them before dropping the half used least lately.
 BULK_CACHE = 30_000
 
 
@@ -118,9 +119,11 @@ class Session:
 
     # -- loading -------------------------------------------------------------------
     def load(self, aggregate_id: UUID) -> Aggregate | None:
-        if aggregate_id not in self.aggregates:
-            self.aggregates[aggregate_id] = self.ledger.get(aggregate_id)
-        aggregate = self.aggregates[aggregate_id]
+        aggregates = self.aggregates
+        if aggregate_id in aggregates:
+            aggregate = aggregates[aggregate_id] = aggregates.pop(aggregate_id)  # now the last used
+        else:
+            aggregate = aggregates[aggregate_id] = self.ledger.get(aggregate_id)
         if aggregate is not None and not aggregate.history:  # made by ``fresh`` for a command that failed
             return None
         return aggregate
@@ -248,8 +251,10 @@ class Ledger:
         self.target = str(path)
         #: Bulk mode (``bulk()``): every read and write goes through one open transaction.
         self._bulk = False
-        #: The aggregates the sessions of a bulk share (bounded: cleared past ``BULK_CACHE``).
+        #: The aggregates the sessions of a bulk share (bounded by ``BULK_CACHE``).
         self._bulk_aggregates: dict[UUID, Aggregate | None] | None = None
+        #: In a bulk session: event ids known to be unrecorded (checked in one query up front).
+        self._unrecorded: set[UUID] = set()
         if is_url(path):
             self.path: Path | None = None
             self.location = self._open_postgres(str(path), create)
@@ -451,11 +456,15 @@ class Ledger:
             return
         raise ConflictError("db", f"the ledger stayed locked by another writer ({reason})", "try again")
 
-    def run(self, work: Callable[[Session], T]) -> T:
-        """Run *work* in a session and save what it did in one transaction, retrying conflicts."""
+    def run(self, work: Callable[[Session], T], *, event_ids: Collection[UUID] = ()) -> T:
+        """Run *work* in a session and save what it did in one transaction, retrying conflicts.
+
+        *event_ids*: ids the work will look up; in a bulk they are checked in one query
+        up front, so each unrecorded one costs no query of its own.
+        """
         self.require_current_schema()
         if self._bulk:
-            return self._run_in_bulk(work)
+            return self._run_in_bulk(work, event_ids)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             session = Session(self)
             result = work(session)
@@ -478,16 +487,25 @@ class Ledger:
             time.sleep(min(2.0, 0.01 * 2**attempt) * random.uniform(0.5, 1.0))
         raise ConflictError("", f"gave up after {MAX_ATTEMPTS} attempts: {reason}", "try again")
 
-    def _run_in_bulk(self, work: Callable[[Session], T]) -> T:
+    def _run_in_bulk(self, work: Callable[[Session], T], event_ids: Collection[UUID] = ()) -> T:
         """One session saved into the open bulk transaction: no retry, the writers' lock is held."""
-        if self._bulk_aggregates is None or len(self._bulk_aggregates) > BULK_CACHE:
+        if self._bulk_aggregates is None:
             self._bulk_aggregates = {}
+        elif len(self._bulk_aggregates) > BULK_CACHE:  # keep the half used last (``load`` keeps that order)
+            cached = self._bulk_aggregates
+            for stale in list(islice(cached, len(cached) - BULK_CACHE // 2)):
+                del cached[stale]
         session = Session(self)
+        # Only this transaction writes while the lock is held, and what this session records is
+        # found in its own ``new_events`` first: an id absent now stays absent to its look-ups.
+        self._unrecorded = set(event_ids) - self.recorder.recorded_among(event_ids) if event_ids else set()
         try:
             result = work(session)
         except BaseException:
             self._bulk_aggregates = None  # the work may have changed cached aggregates, then failed
             raise
+        finally:
+            self._unrecorded = set()
         events = list(session.new_events.values())
         if not events:
             return result
@@ -691,7 +709,10 @@ class Ledger:
 
     def find(self, event_id: UUID | str) -> tuple[int, LedgerEvent] | None:
         """Position and event of the event with this id, or None."""
-        found = self.recorder.find_event(_uuid(event_id, "event_id"))
+        event_id = _uuid(event_id, "event_id")
+        if event_id in self._unrecorded:
+            return None
+        found = self.recorder.find_event(event_id)
         if found is None:
             return None
         position, originator_id, version = found

@@ -151,6 +151,7 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
     """PostgreSQL application recorder that also keeps ``event_index``, ``event_chain`` and ``ledger_meta``."""
 
     PLACEHOLDER = "%s"
+    INDEX = "{index}"
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)

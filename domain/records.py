@@ -23,6 +23,7 @@ it learned each event.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -56,6 +57,12 @@ EVENT_TYPES: dict[str, type[LedgerEvent]] = {
 def payload_fields(cls: type[LedgerEvent]) -> tuple[str, ...]:
     """The event's own field names, in declaration order."""
     return tuple(f for f in cls.model_fields if f not in ("originator_id", "originator_version", *ENVELOPE))
+
+
+@cache
+def required_fields(cls: type[LedgerEvent]) -> tuple[str, ...]:
+    """The event's own fields a record must give."""
+    return tuple(f for f in payload_fields(cls) if cls.model_fields[f].is_required())
 
 
 def to_record(position: int, event: LedgerEvent) -> dict[str, Any]:
@@ -139,9 +146,9 @@ def command_for(ledger: Ledger, record: dict[str, Any]) -> Callable[[Session], O
         note=record.get("note"),
     )
     fields = {k: record[k] for k in payload_fields(cls) if k in record}
-    for name in payload_fields(cls):
+    for name in required_fields(cls):
         derived = name == "key" and type_name == "organisation.retracted"  # taken from the organisation
-        if cls.model_fields[name].is_required() and record.get(name) is None and not derived:
+        if record.get(name) is None and not derived:
             raise InputError(name, "required field is missing", f"{type_name} needs it")
     target = record.get("aggregate_id")
     kind, _, verb = type_name.partition(".")
@@ -180,6 +187,21 @@ def command_for(ledger: Ledger, record: dict[str, Any]) -> Callable[[Session], O
     aggregate_cls = cls.aggregate_class
     closing = {"ended": "end", "terminated": "terminate", "withdrawn": "withdraw"}[verb]
     return partial(L.cmd_close, m=m, cls=aggregate_cls, aggregate_id=target, verb=closing)
+
+
+def record_event_ids(record: dict[str, Any]) -> tuple[UUID, ...]:
+    """The ids a record's command looks up: its own event's, and the retracted one's.
+
+    >>> record_event_ids({"event_id": "7ed4d57b-1e2f-4b89-814c-343c1027c4d1", "retracted_event_id": "?"})
+    (UUID('7ed4d57b-1e2f-4b89-814c-343c1027c4d1'),)
+    """
+    ids = []
+    for name in ("event_id", "retracted_event_id"):
+        value = record.get(name)
+        if isinstance(value, str) and len(value) == 36:
+            with suppress(ValueError):
+                ids.append(UUID(value))
+    return tuple(ids)
 
 
 def _bad_id(value: object) -> str:

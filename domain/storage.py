@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
@@ -61,6 +61,8 @@ class PagedReads:
     """
 
     PLACEHOLDER = "?"
+    #: How statements name ``event_index`` (PostgreSQL fills in its schema).
+    INDEX = "event_index"
 
     def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -93,6 +95,17 @@ class PagedReads:
             if len(rows) < page:
                 return
             after = rows[-1][0]
+
+    def recorded_among(self, event_ids: Collection[UUID], chunk: int = 500) -> set[UUID]:
+        """Which of *event_ids* are recorded, in one query per *chunk* ids (an import checks a batch at once)."""
+        wanted = list({str(e) for e in event_ids})
+        found: set[UUID] = set()
+        for start in range(0, len(wanted), chunk):
+            part = wanted[start : start + chunk]
+            marks = ",".join([self.PLACEHOLDER] * len(part))
+            rows = self._rows(f"SELECT event_id FROM {self.INDEX} WHERE event_id IN ({marks})", part)
+            found.update(UUID(r[0]) for r in rows)
+        return found
 
     def leaf_at(self, position: int) -> Any:
         """The leaf hash stored for *position* (as stored), or None."""

@@ -29,7 +29,7 @@ from uuid import UUID, uuid5
 from domain.errors import InputError, LedgerError
 from domain.imports.pipeline import Item, Problem
 from domain.ledger import Ledger
-from domain.records import EVENT_TYPES, command_for, payload_fields
+from domain.records import EVENT_TYPES, command_for, payload_fields, record_event_ids
 
 ENVELOPE_COLUMNS = ("event_id", "aggregate_id", "effective", "source", "note")
 LIST_FIELDS = frozenset({"parties", "funders", "recipients", "identifiers"})
@@ -127,6 +127,7 @@ def _item(ledger: Ledger, number: int, cells: dict[str, str], type_name: str | N
         if "event_id" not in record:
             record["event_id"] = str(row_event_id(row_type, {k: v for k, v in cells.items() if k in own}))
         label = record["event_id"]
-        return Item(number, label, [command_for(ledger, record)], raw=cells, noun="line")
+        command = command_for(ledger, record)
+        return Item(number, label, [command], raw=cells, noun="line", event_ids=record_event_ids(record))
     except LedgerError as exc:
         return Item(number, label, problems=[Problem.of(exc, number, label, "line")], raw=cells, noun="line")

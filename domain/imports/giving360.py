@@ -353,7 +353,9 @@ class Giving360:
                 problem = Problem.of(exc, number, grant.grant_id, "grant")
                 yield Item(number, grant.grant_id, problems=[problem], raw=data, noun="grant")
                 continue
-            yield Item(number, grant.grant_id, commands, raw=data, noun="grant")
+            ids = [organisation_event_id(o["id"].strip()) for o in grant.funders + grant.recipients]
+            ids.append(grant_event_id(grant.grant_id))
+            yield Item(number, grant.grant_id, commands, raw=data, noun="grant", event_ids=tuple(ids))
 
     def _commands(self, grant: _Grant, by_identifier: dict[str, str], keys: set[str]) -> list[Command]:
         ledger = self.ledger

@@ -14,7 +14,7 @@ from typing import IO, Any
 from domain.errors import LedgerError
 from domain.imports.pipeline import Item, Problem
 from domain.ledger import Ledger
-from domain.records import command_for
+from domain.records import command_for, record_event_ids
 
 
 def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | None, Problem | None]]:
@@ -29,7 +29,7 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | None, 
         if not text.strip():
             continue
         try:
-            record = json.loads(text, parse_float=_exact, parse_constant=_no_constant)
+            record = _DECODER.decode(text)
         except json.JSONDecodeError as exc:
             message = f"is not valid JSON ({exc.msg} at column {exc.colno})"
             yield number, None, Problem(number, None, "", message, "unreadable", "line")
@@ -56,7 +56,7 @@ def jsonl_items(ledger: Ledger, stream: IO[bytes]) -> Iterator[Item]:
         except LedgerError as exc:
             yield Item(number, label, problems=[Problem.of(exc, number, label, "line")], raw=record, noun="line")
             continue
-        yield Item(number, label, [command], raw=record, noun="line")
+        yield Item(number, label, [command], raw=record, noun="line", event_ids=record_event_ids(record))
 
 
 def _exact(text: str) -> str:
@@ -66,3 +66,7 @@ def _exact(text: str) -> str:
 
 def _no_constant(text: str) -> Any:
     raise ValueError(f"{text} is not a number (amounts must be finite)")
+
+
+#: One decoder for every line (``json.loads`` with options builds a new one per call).
+_DECODER = json.JSONDecoder(parse_float=_exact, parse_constant=_no_constant)

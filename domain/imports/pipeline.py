@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from domain.errors import LedgerError
 from domain.ledger import Ledger, Outcome, Session
@@ -91,6 +92,8 @@ class Item:
     raw: Any = None
     #: What a record is called in messages: "line", "row", "grant".
     noun: str = "record"
+    #: The ids of the events its commands record or look up, when known: a batch checks them in one query.
+    event_ids: tuple[UUID, ...] = ()
 
 
 class ImportRejected(LedgerError):
@@ -166,11 +169,12 @@ def run_import(
         if not batch:
             return
         excluded: set[int] = set()
+        known = [event_id for item in batch for event_id in item.event_ids]
         while True:
             try:
                 # Written even once the file is rejected (the transaction is then rolled
                 # back), so later records are checked against the earlier ones.
-                outcomes = ledger.run(lambda s: _work(s, batch, excluded, reject))
+                outcomes = ledger.run(lambda s: _work(s, batch, excluded, reject), event_ids=known)
                 break
             except _Rerun as rerun:  # a record failed half-way: run the batch again without it
                 excluded.add(rerun.index)

@@ -18,6 +18,7 @@ from cli.imports import Progress
 from cli.main import cli
 from domain.imports.csvrows import csv_columns
 from domain.imports.jsonl import jsonl_items
+from domain.imports.pipeline import run_import
 from domain.ledger import Ledger
 from domain.records import EVENT_TYPES
 from domain.storage import is_url
@@ -139,6 +140,20 @@ def test_jsonl_twice_and_overlapping(target: str, tmp_path: Path) -> None:
     overlap = nl(target, "import", str(whole), "--format", "jsonl")
     assert f"wrote {len(log) - 30} event(s)" in overlap.stderr and "30 already recorded" in overlap.stderr
     assert len(events(target)) == len(log)
+
+
+def test_ids_repeated_within_a_batch_and_across_batches(target: str, tmp_path: Path) -> None:
+    # A batch checks its ids in one query before it runs: a repeat inside the batch must still be
+    # found among the batch's own new events, and a repeat in a later batch in the database.
+    seed = tmp_path / "seed.db"
+    assert nl(str(seed), "demo").exit_code == 0
+    log = nl(str(seed), "log", "--format", "jsonl").stdout.splitlines()
+    lines = [*log[:3], log[2], *log[3:], *log[:30]]
+    with Ledger(target, create=True) as ledger:
+        stream = io.BytesIO("\n".join(lines).encode())
+        report = run_import(ledger, jsonl_items(ledger, stream), batch_size=7)
+        assert (report.total_written, report.already) == (len(log), 31)
+        assert [str(e.event_id) for _, e in ledger.events()] == [json.loads(line)["event_id"] for line in log]
 
 
 def test_a_dry_run_reports_and_writes_nothing(target: str, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from click.testing import CliRunner, Result
@@ -93,6 +94,16 @@ def test_commands_rules_and_reads_work_the_same(seeded: str) -> None:
     ]
     assert [r["position"] for r in log] == [1, 2, 3, 4]
     assert "POSTECH" in ok(nl(seeded, "show", "postech")).stdout
+
+
+def test_which_ids_are_recorded_is_answered_for_a_whole_batch(seeded: str) -> None:
+    ok(nl(seeded, *FORM))
+    with Ledger(seeded) as ledger:
+        recorded = {e.event_id for _, e in ledger.events()}
+        unknown = {uuid4() for _ in range(1200)}  # more than one query's worth
+        assert len(recorded) == 3
+        assert ledger.recorder.recorded_among([*unknown, *recorded]) == recorded
+        assert ledger.recorder.recorded_among(unknown) == set()
 
 
 def test_log_replays_into_another_ledger_of_the_other_kind(seeded: str, tmp_path: Path) -> None:
