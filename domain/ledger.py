@@ -55,6 +55,8 @@ T = TypeVar("T")
 MAX_ATTEMPTS = 12
 #: How many aggregates the sessions of one bulk keep between them before dropping the half used least lately.
 BULK_CACHE = 30_000
+#: How many events found recorded a bulk keeps (few are met again and again: a funder's registration).
+BULK_FOUND = 2_000
 
 
 @dataclass(frozen=True)
@@ -723,7 +725,7 @@ class Ledger:
         stored = self.recorder.select_events(originator_id, gt=version - 1, lte=version)
         result = position, self.app.mapper.to_domain_event(stored[0])
         if self._bulk:
-            if len(self._bulk_found) >= BULK_CACHE:
+            if len(self._bulk_found) >= BULK_FOUND:
                 self._bulk_found.clear()
             self._bulk_found[event_id] = result  # type: ignore[assignment]
         return result  # type: ignore[return-value]
