@@ -44,9 +44,10 @@ sys.path.insert(0, str(ROOT))
 import networkx as nx  # noqa: E402
 
 from benchmarks.generate import default_path, ensure  # noqa: E402
+from domain.collector import paused_gc  # noqa: E402
 from domain.errors import LedgerError  # noqa: E402
 from domain.ledger import Ledger  # noqa: E402
-from projections.graph import NetworkFold, paused_gc  # noqa: E402
+from projections.graph import NetworkFold  # noqa: E402
 from projections.store import PAGE, NetworkStore, rebuild  # noqa: E402
 
 REPEAT = 3

@@ -444,7 +444,7 @@ class Ledger:
             try:
                 yield
             except BaseException as exc:
-                self._bulk, self._bulk_aggregates, self._bulk_found = False, None, {}
+                self._leave_bulk()
                 try:
                     pinned.__exit__(type(exc), exc, exc.__traceback__)
                 except BaseException as rollback_error:
@@ -452,13 +452,17 @@ class Ledger:
                         raise rollback_error from None
                 raise
             else:
-                self._bulk, self._bulk_aggregates, self._bulk_found = False, None, {}
+                self._leave_bulk()
                 try:
                     pinned.__exit__(None, None, None)
                 except PersistenceError as exc:
                     raise StorageError("db", f"cannot write to {self.location}: {exc}", "try again") from None
             return
         raise ConflictError("db", f"the ledger stayed locked by another writer ({reason})", "try again")
+
+    def _leave_bulk(self) -> None:
+        """Forget what the bulk cached: once it ends, others may write again."""
+        self._bulk, self._bulk_aggregates, self._bulk_found = False, None, {}
 
     def run(self, work: Callable[[Session], T], *, event_ids: Collection[UUID] = ()) -> T:
         """Run *work* in a session and save what it did in one transaction, retrying conflicts.

@@ -190,18 +190,18 @@ def command_for(ledger: Ledger, record: dict[str, Any]) -> Callable[[Session], O
 
 
 def record_event_ids(record: dict[str, Any]) -> tuple[UUID, ...]:
-    """The ids a record's command looks up: its own event's, and the retracted one's.
+    """The record's own event id, when it is a UUID in the usual form (the one its command looks up first).
 
-    >>> record_event_ids({"event_id": "7ed4d57b-1e2f-4b89-814c-343c1027c4d1", "retracted_event_id": "?"})
+    >>> record_event_ids({"event_id": "7ed4d57b-1e2f-4b89-814c-343c1027c4d1"})
     (UUID('7ed4d57b-1e2f-4b89-814c-343c1027c4d1'),)
+    >>> record_event_ids({"event_id": "?"})
+    ()
     """
-    ids = []
-    for name in ("event_id", "retracted_event_id"):
-        value = record.get(name)
-        if isinstance(value, str) and len(value) == 36:
-            with suppress(ValueError):
-                ids.append(UUID(value))
-    return tuple(ids)
+    value = record.get("event_id")
+    if isinstance(value, str) and len(value) == 36:
+        with suppress(ValueError):
+            return (UUID(value),)
+    return ()
 
 
 def _bad_id(value: object) -> str:

@@ -30,10 +30,8 @@ writes NetworkX's adjacency dicts directly. It touches no storage.
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from itertools import combinations
 from typing import Any
@@ -42,6 +40,7 @@ from uuid import UUID
 import networkx as nx
 
 from domain.agreement import Agreement
+from domain.collector import paused_gc
 from domain.events import Aggregate, LedgerEvent
 from domain.mapper import upcast
 from domain.organisation import Organisation
@@ -98,34 +97,6 @@ def utc_key(when: datetime) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-#: After a pause in which more than this many objects were created, they go straight to the oldest generation.
-PROMOTE_AFTER = 100_000
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many objects (a fold creates no reference cycles).
-
-    A fold or a load creates millions of small dicts, lists and tuples. With the
-    collector on, it walks them again and again (a 2-3x slower fold); paused, they
-    all land in the youngest generation, and the first collections after the pause
-    would walk every one of them, twice (young, then middle generation), seconds at
-    a million ties. So after a big pause they are moved straight to the oldest
-    generation (``gc.freeze()`` then ``gc.unfreeze()``, which walks nothing), unless
-    the application keeps frozen objects of its own.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            if gc.get_count()[0] > PROMOTE_AFTER and gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 class NetworkFold:

@@ -47,8 +47,9 @@ from typing import Any, BinaryIO
 
 import networkx as nx
 
+from domain.collector import paused_gc
 from domain.ledger import Ledger
-from projections.graph import FOLD_VERSION, NetworkFold, paused_gc
+from projections.graph import FOLD_VERSION, NetworkFold
 
 MAGIC = b"NLGRAPH\x00"
 #: Version of the file layout (the fold's own version is ``FOLD_VERSION``).

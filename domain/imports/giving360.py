@@ -349,18 +349,20 @@ class Giving360:
             if grant.rounded:
                 self.rounded.append(grant.grant_id)
             try:
-                commands = self._commands(grant, by_identifier, keys)
+                commands, ids = self._commands(grant, by_identifier, keys)
             except LedgerError as exc:
                 problem = Problem.of(exc, number, grant.grant_id, "grant")
                 yield Item(number, grant.grant_id, problems=[problem], raw=data, noun="grant")
                 continue
-            ids = [organisation_event_id(o["id"].strip()) for o in grant.funders + grant.recipients]
-            ids.append(grant_event_id(grant.grant_id))
-            yield Item(number, grant.grant_id, commands, raw=data, noun="grant", event_ids=tuple(ids))
+            yield Item(number, grant.grant_id, commands, raw=data, noun="grant", event_ids=ids)
 
-    def _commands(self, grant: _Grant, by_identifier: dict[str, str], keys: set[str]) -> list[Command]:
+    def _commands(
+        self, grant: _Grant, by_identifier: dict[str, str], keys: set[str]
+    ) -> tuple[list[Command], tuple[UUID, ...]]:
+        """The grant's commands, and the ids of the events they look up (its registrations', its own)."""
         ledger = self.ledger
         commands: list[Command] = []
+        ids: list[UUID] = []
 
         def organisation(org: dict[str, Any], sector: str, where: str) -> str:
             org_id = org["id"].strip()
@@ -387,6 +389,7 @@ class Giving360:
             # Every grant carries its organisations' registration; the id is a function of the
             # org id, so all but the first find it "already recorded" (in the ledger or this import).
             commands.append(labelled(where, self._registrations[org_id]))
+            ids.append(organisation_event_id(org_id))
             return key
 
         funders = [
@@ -413,7 +416,7 @@ class Giving360:
             **grant.planned,
         )
         commands.append(partial(cmd_award, m=meta, fields=fields))
-        return commands
+        return commands, (*ids, meta.event_id)
 
 
 def _register_once(session: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
