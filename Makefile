@@ -22,7 +22,7 @@ demo: install
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/netledger --db $(DEMO_DB) demo
 	$(BIN)/netledger --db $(DEMO_DB) network draw --out pohang.png --as-of 2019-12-31 --label ko
-	$(BIN)/netledger --db $(DEMO_DB) network html --out pohang.html --as-of 2019-12-31
+	$(BIN)/netledger --db $(DEMO_DB) network html --out pohang.html --as-of 2019-08-01
 	@echo "picture: $(CURDIR)/pohang.png"
 	@echo "web page: $(CURDIR)/pohang.html (open it in a browser; it works offline)"
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,9 @@ import click
 
 from cli.context import reads
 from cli.output import emit, format_option
+from cli.when import KNOWN_AT_HELP, POSITION_HELP, as_of_option, count, cut_of, day
 from domain.errors import InputError
 from domain.ledger import Ledger
-from domain.values import DATE_FIX, PartialDate
 
 METRIC_HELP = "degree|strength|betweenness|eigenvector|pagerank|closeness|harmonic|kcore"
 WEIGHT_HELP = "none|ties|amount"
@@ -43,23 +42,12 @@ def network_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--as-of, --known-at, --position and --tie-type: which network (the pictures take no --format)."""
     for option in reversed(
         [
-            click.option(
-                "--as-of",
-                "as_of",
-                metavar="DATE",
-                help="The network as it stood in the world on DATE (YYYY, YYYY-MM or YYYY-MM-DD; default: today).",
+            as_of_option(
+                "The network in the world on DATE: YYYY and YYYY-MM mean the last day of that year or month "
+                "(default: today)."
             ),
-            click.option(
-                "--known-at",
-                "known_at",
-                metavar="TIMESTAMP",
-                help="Only what the ledger had recorded by this moment (ISO 8601; UTC if no zone).",
-            ),
-            click.option(
-                "--position",
-                metavar="N",
-                help="Only the first N events of the log (not with --known-at).",
-            ),
+            click.option("--known-at", "known_at", metavar="TIMESTAMP", help=KNOWN_AT_HELP),
+            click.option("--position", metavar="N", help=POSITION_HELP),
             click.option(
                 "--tie-type",
                 "tie_types",
@@ -93,49 +81,18 @@ def sector_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class Query:
-    """The parsed network options of one command."""
+    """The parsed network options of one command: the day (--as-of) and the cut (--known-at, --position)."""
 
     def __init__(self, ledger: Ledger, as_of: str | None, known_at: str | None, position: str | None) -> None:
-        self.day = _day(as_of, "--as-of") if as_of is not None else date.today().isoformat()
-        if known_at is not None and position is not None:
-            raise InputError("--known-at", "give --known-at or --position, not both", "drop one of the two")
-        self.known_at = _timestamp(known_at, "--known-at")
-        self.position = _count(position, "--position", minimum=1)
+        self.day = day(as_of)
+        self.cut = cut_of(known_at, position)
         self.ledger = ledger
 
     def graph(self) -> Any:
+        """The ledger's temporal network as known at the cut (``projections.store.load_network``)."""
         from projections.store import load_network
 
-        return load_network(self.ledger, position=self.position, known_at=self.known_at)
-
-
-def _day(value: str, field: str) -> str:
-    try:
-        return PartialDate.parse(value).first_day.isoformat()
-    except ValueError as exc:
-        raise InputError(field, str(exc), DATE_FIX) from None
-
-
-def _timestamp(value: str | None, field: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(field, f"invalid timestamp {value!r}", "use ISO 8601, e.g. 2026-01-31T12:00:00Z") from None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-
-
-def _count(value: str | None, field: str, *, minimum: int = 0) -> int | None:
-    if value is None:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise InputError(field, f"{value!r} is not a whole number", f"give a number of {minimum} or more") from None
-    if number < minimum:
-        raise InputError(field, f"{number} is too small", f"give a number of {minimum} or more")
-    return number
+        return load_network(self.ledger, position=self.cut.position, known_at=self.cut.known_at)
 
 
 def _top(top: str | None, show_all: bool, default: int = 10) -> int | None:
@@ -143,7 +100,7 @@ def _top(top: str | None, show_all: bool, default: int = 10) -> int | None:
         raise InputError("--top", "give --top or --all, not both", "drop one of the two")
     if show_all:
         return None
-    number = _count(top, "--top")
+    number = count(top, "--top")
     return default if number is None else number
 
 
@@ -179,10 +136,14 @@ def _metric_weight(metric: str, weight: str) -> str:
     return _weight(weight)
 
 
-def _keys(graph: Any, keys: Iterable[str], field: str) -> None:
-    from projections.engines import require_nodes
+def _keys(graph: Any, keys: Iterable[str], field: str, on: str | None = None) -> None:
+    """Refuse a key the ledger does not know, or, with *on*, one that does not exist on that day."""
+    from projections.engines import network_on, require_nodes
 
-    require_nodes(graph, keys, field)
+    if on is None:
+        require_nodes(graph, keys, field)
+    else:
+        require_nodes(network_on(graph, on), keys, field, graph)
 
 
 def show(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str]) -> None:
@@ -273,11 +234,18 @@ def centrality(
     limit = _top(top, show_all)
     graph = q.graph()
     scores = compute(graph, metric, as_of=q.day, top=limit, **options)  # type: ignore[arg-type]
+    network = _network_on(graph, q.day)
     rows = [
-        {"rank": i, **_who(graph, key), "score": score, "metric": metric}
+        {"rank": i, **_who(network, key), "score": score, "metric": metric}
         for i, (key, score) in enumerate(scores.items(), start=1)
     ]
     show(rows, kw["fmt"], ["rank", "key", "name", "sector", "score"])
+
+
+def _network_on(graph: Any, when: str) -> Any:
+    from projections.engines import network_on
+
+    return network_on(graph, when)
 
 
 def _who(graph: Any, key: str) -> dict[str, Any]:
@@ -334,7 +302,7 @@ def communities(
     from projections.structure import communities as compute
 
     q = Query(ledger, as_of, known_at, position)
-    seed_number = _count(seed, "--seed")
+    seed_number = count(seed, "--seed")
     try:
         res = float(resolution)
     except ValueError:
@@ -378,8 +346,8 @@ def path(
 
     q = Query(ledger, as_of, known_at, position)
     graph = q.graph()
-    _keys(graph, [source], "SOURCE")
-    _keys(graph, [target], "TARGET")
+    _keys(graph, [source], "SOURCE", q.day)
+    _keys(graph, [target], "TARGET", q.day)
     rows = compute(graph, source, target, weight=_weight(weight), as_of=q.day, tie_types=_tie_types(kw["tie_types"]))
     show(rows, kw["fmt"], ["step", "from", "to", "tie_type", "kind", "title", "start", "end", "recorded"])
 
@@ -402,9 +370,9 @@ def ego(
     from projections.structure import ego as compute
 
     q = Query(ledger, as_of, known_at, position)
-    steps = _count(radius, "--radius")
+    steps = count(radius, "--radius")
     graph = q.graph()
-    _keys(graph, [key], "KEY")
+    _keys(graph, [key], "KEY", q.day)
     rows = compute(graph, key, radius=steps or 0, as_of=q.day, tie_types=_tie_types(kw["tie_types"]))
     show(rows, kw["fmt"], ["hop", "from", "to", "tie_type", "kind", "title", "start", "end"])
 
@@ -535,7 +503,7 @@ def diff(
     if as_of is not None:
         raise InputError("--as-of", "diff compares DATE1 with DATE2", "leave out --as-of")
     q = Query(ledger, None, known_at, position)
-    before, after = _day(date1, "DATE1"), _day(date2, "DATE2")
+    before, after = day(date1, "DATE1"), day(date2, "DATE2")
     if before >= after:
         raise InputError("DATE2", f"{after} is not after {before}", "give the earlier date first")
     metric = _choice(metric, METRICS, "--metric")
@@ -604,7 +572,7 @@ def draw(
         label=_choice(label, LABELS, "--label"),
         size_by=_choice(size_by, METRICS, "--size-by"),
         layout=_choice(layout, LAYOUTS, "--layout"),
-        seed=_count(seed, "--seed") or 0,
+        seed=count(seed, "--seed") or 0,
         tie_types=_tie_types(tie_types),
     )
     drawing = compute(q.graph(), as_of=q.day, **options)
@@ -630,8 +598,8 @@ def html(
 ) -> None:
     """Write the network as one self-contained web page: zoom, search, filters, a time slider.
 
-    The page opens on --as-of; its slider replays the network on the last day
-    of every year. It loads nothing from the network.
+    The page opens on --as-of; its slider stops on every date on which the
+    network changes. It loads nothing from the network.
     """
     from cli.audit import writable
     from projections.layout import LAYOUTS
@@ -640,7 +608,7 @@ def html(
     target = writable(str(page_path(out, "--out")), "--out")
     q = Query(ledger, as_of, known_at, position)
     layout = _choice(layout, LAYOUTS, "--layout")
-    number = _count(seed, "--seed") or 0
+    number = count(seed, "--seed") or 0
     data = write_page(q.graph(), target, as_of=q.day, tie_types=_tie_types(tie_types), layout=layout, seed=number)
     stops = data["stops"]
     click.echo(

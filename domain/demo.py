@@ -18,6 +18,11 @@ participation, establishment, bundles, partnership,       partnership.formed, wi
 programme_owner (the other rows)                          role for the object
 ========================================================  =================================
 
+Organisations are registered without a date (they existed before the period
+the data covers), except one founded within it: the object of an
+``establishment`` row (P08, the promotion group launched on 2019-08-22) is
+registered effective on that row's date, so on 2019-08-01 it does not exist yet.
+
 Event ids are derived from the row ids (``uuid5``), so the demo ledger is the
 same every time it is built.
 """
@@ -83,11 +88,17 @@ def build_demo(ledger: Ledger) -> DemoReport:
     organisations = read_seed("organisations.csv")
     relations = read_seed("relations.csv")
     report = DemoReport(organisations=organisations)
+    founded = {row["object"]: row["date"] for row in relations if row["event_type"] == "establishment"}
 
     def work(s: Session) -> list[Outcome]:
         outcomes = []
         for org in organisations:
-            meta = ledger.meta_for(event_id=demo_event_id(org["key"]), source=org["source_url"], note=org["note"])
+            meta = ledger.meta_for(
+                event_id=demo_event_id(org["key"]),
+                effective=founded.get(org["key"]),
+                source=org["source_url"],
+                note=org["note"],
+            )
             fields = dict(
                 key=org["key"],
                 name_ko=org["name_ko"] or None,

@@ -32,6 +32,8 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
+from domain.errors import InputError
+
 _DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 DATE_FIX = "use YYYY, YYYY-MM or YYYY-MM-DD"
 
@@ -80,6 +82,21 @@ class PartialDate:
             return cls(text, "month", date(year, month, 1), date(year, month, last))
         return cls(text, "year", date(year, 1, 1), date(year, 12, 31))
 
+    @property
+    def takes_effect(self) -> date:
+        """The day an event with this date takes effect: its first day (docs/time.md)."""
+        return self.first_day
+
+    @property
+    def asks_about(self) -> date:
+        """The day a question "as of" this date asks about: its last day, so that the network
+        "in 2019" holds everything that took effect during 2019 (docs/time.md).
+
+        >>> PartialDate.parse("2019").asks_about, PartialDate.parse("2019-07").takes_effect
+        (datetime.date(2019, 12, 31), datetime.date(2019, 7, 1))
+        """
+        return self.last_day
+
     def certainly_before(self, other: PartialDate) -> bool:
         """True when every day this date may mean lies before every day of *other*."""
         return self.last_day < other.first_day
@@ -103,6 +120,29 @@ class PartialDate:
             serialization=core_schema.plain_serializer_function_ser_schema(str, when_used="always"),
             json_schema_input_schema=core_schema.str_schema(),
         )
+
+
+def query_day(when: PartialDate | date | str | None = None, field: str = "as_of") -> str:
+    """The ISO day a question "as of" *when* asks about: a year or a month means its LAST day,
+    a ``date`` itself, None today; an ``InputError`` naming *field* for a bad date.
+
+    The one rule for every command, the library and the page (docs/time.md).
+
+    >>> query_day("2019"), query_day("2019-02"), query_day("2019-07-15")
+    ('2019-12-31', '2019-02-28', '2019-07-15')
+    >>> query_day("2019-13")
+    Traceback (most recent call last):
+    ...
+    domain.errors.InputError: as_of: invalid date '2019-13': month 13 does not exist (use YYYY, YYYY-MM or YYYY-MM-DD)
+    """
+    if when is None:
+        return date.today().isoformat()
+    if isinstance(when, date):
+        return when.isoformat()
+    try:
+        return PartialDate.parse(when).asks_about.isoformat()
+    except ValueError as exc:
+        raise InputError(field, str(exc), DATE_FIX) from None
 
 
 _KEY_RE = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9])?")

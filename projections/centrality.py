@@ -1,9 +1,11 @@
 """Centrality of the organisations: who is central, by which measure.
 
-Every metric is computed on the undirected simple graph of the ties that
-count (``projections.engines.simple_graph``): parallel ties between two
-organisations collapse onto one edge, whatever their direction. *n* is the
-number of organisations in the ledger, with or without ties on the date.
+Every metric is computed on the network on one day D (``as_of``, default
+today; ``projections.timeaxes.as_of``), as the undirected simple graph of the
+ties that count (``projections.engines.simple_graph``): parallel ties between
+two organisations collapse onto one edge, whatever their direction. Only the
+organisations that exist on D are scored (one registered later or dissolved
+earlier gets no score at all); *n* is their number, with or without ties.
 
 ============  ===========================================================  ==========================
 metric        score                                                        normalisation
@@ -19,8 +21,9 @@ closeness     (r-1) / (sum of distances to the r-1 it reaches), times     Wasser
               (r-1)/(n-1) (``nx.closeness_centrality``)                     for unit distances
 harmonic      sum of 1 / distance to every other organisation             none (0 .. n-1 for unit
               (``nx.harmonic_centrality``)                                 distances)
-eigenvector   leading eigenvector of the weighted adjacency matrix        Euclidean norm 1
-              (``nx.eigenvector_centrality``)
+eigenvector   leading eigenvector of the weighted adjacency matrix        Euclidean norm 1; None
+              (``nx.eigenvector_centrality``)                              for every organisation of
+                                                                           a network without any tie
 pagerank      PageRank, damping 0.85, each pair walked both ways,         the scores sum to 1
               weighted by ``weight`` (``nx.pagerank``)
 kcore         the largest k such that it belongs to the k-core            none (an integer);
@@ -64,6 +67,7 @@ from projections.engines import (
     When,
     check_choice,
     igraph_scores,
+    network_on,
     networkx_scores,
     prepare,
 )
@@ -93,7 +97,7 @@ def centrality(
     weight : {"none", "ties", "amount"}
         Pair weights; ``degree`` and ``kcore`` take none.
     as_of : str, date or PartialDate, optional
-        Only the ties that counted on that day (default: every tie).
+        The day (default: today); ``"2019"`` means 2019-12-31 (``projections.timeaxes.query_day``).
     tie_types : iterable of str, optional
         Only ties of these types (``partnership``, ``agreement``, ``support``);
         the scores are computed on that network.
@@ -126,7 +130,7 @@ def centrality(
     {'a': 1, 'b': 1, 'c': 1, 'hub': 1}
     """
     scores = scores_of(graph, metric, weight=weight, as_of=as_of, tie_types=tie_types, engine=engine)
-    return ranked(graph, scores, sector=sector, top=top)
+    return ranked(network_on(graph, as_of), scores, sector=sector, top=top)
 
 
 def scores_of(
@@ -154,11 +158,14 @@ def scores_of(
 def ranked(
     graph: nx.Graph, scores: dict[str, Any], *, sector: str | None = None, top: int | None = None
 ) -> dict[str, Any]:
-    """*scores* by descending score then key, only for *sector*, at most *top*."""
+    """*scores* by descending score then key (undefined scores, None, last), only for *sector*, at most *top*.
+
+    *graph* is the network the scores were computed on (for the sectors).
+    """
     if top is not None and top < 0:
         raise InputError("top", f"{top} is negative", "give a count of 0 or more")
     if sector is not None:
         check_choice(sector, SECTORS, "sector")
     keys = [k for k in scores if sector is None or graph.nodes[k].get("sector") == sector]
-    keys.sort(key=lambda k: (-scores[k], k))
+    keys.sort(key=lambda k: (scores[k] is None, -(scores[k] or 0), k))
     return {k: scores[k] for k in keys[:top]}

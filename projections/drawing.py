@@ -39,8 +39,9 @@ import networkx as nx
 from domain.errors import InputError
 from domain.organisation import SECTORS
 from projections.centrality import scores_of
-from projections.engines import METRICS, TIE_TYPES, When, check_choice, check_tie_types, day_of, simple_graph, ties
+from projections.engines import METRICS, TIE_TYPES, When, check_choice, check_tie_types, network_on, simple_graph, ties
 from projections.layout import Position, positions
+from projections.timeaxes import query_day
 
 if TYPE_CHECKING:
     from matplotlib.collections import LineCollection, PathCollection
@@ -155,9 +156,10 @@ def draw(
     ----------
     graph : networkx.MultiDiGraph
         The ledger's network (``projections.store.load_network``); every
-        organisation is drawn, with or without ties on the date.
+        organisation that exists on the date is drawn, with or without ties.
     as_of : str, date or PartialDate
-        The ties that counted on that day are drawn (see ``projections.timeaxes``).
+        The network on that day (see ``projections.timeaxes``; ``"2019"`` is 2019-12-31):
+        its organisations, its ties and the names in force then.
     label : {"en", "ko", "key"}
         Label organisations by English name, Korean name or key.
     size_by : str
@@ -190,13 +192,15 @@ def draw(
     >>> d.figure.axes[0].get_title(loc="left")
     'example: the network as of 2019-12-31'
     """
-    day = day_of(as_of, "as_of")
+    day = query_day(as_of)
+    network = network_on(graph, day)
     check_choice(label, LABELS, "label")
     check_choice(size_by, METRICS, "size_by")
     types = check_tie_types(tie_types)
     simple = simple_graph(graph, as_of=day, tie_types=types)
     where = positions(simple, layout, seed=seed)
-    scores = {k: float(v) for k, v in scores_of(graph, size_by, as_of=day, tie_types=types).items()}
+    # an undefined score (eigenvector without any tie) draws the smallest marker
+    scores = {k: float(v or 0.0) for k, v in scores_of(graph, size_by, as_of=day, tie_types=types).items()}
     keys = list(where)
     pairs = _pairs(graph, day, types)
     with korean_text():
@@ -210,7 +214,7 @@ def draw(
             [where[k][0] for k in keys],
             [where[k][1] for k in keys],
             s=_areas([scores.get(k, 0.0) for k in keys]),
-            c=[sector_colour(graph.nodes[k].get("sector")) for k in keys],
+            c=[sector_colour(network.nodes[k].get("sector")) for k in keys],
             edgecolors="white",
             linewidths=1.2,
             zorder=3,
@@ -220,7 +224,7 @@ def draw(
         for k in keys:
             x, y = where[k]
             text = ax.annotate(
-                _wrap(label_of(graph.nodes[k], k, label)),
+                _wrap(label_of(network.nodes[k], k, label)),
                 (x, y),
                 xytext=(0, -(math.sqrt(_area(scores.get(k, 0.0), scores.values())) / 2 + 3)),
                 textcoords="offset points",
@@ -243,7 +247,7 @@ def draw(
             fontsize=10,
             color="#444444",
         )
-        legends = _legends(figure, graph, keys, pairs, scores, size_by)
+        legends = _legends(figure, network, keys, pairs, scores, size_by)
     return Drawing(figure, nodes, keys, lines, labels, where, scores, day, tie_count, legends)
 
 

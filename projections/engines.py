@@ -1,13 +1,14 @@
 """The network the queries score, and the fast engine (igraph) that scores it.
 
-Every query in ``projections`` reads the ledger's ``MultiDiGraph`` through
-:func:`simple_graph`: the ties that count (as of a date, of some tie types)
-collapsed onto an **undirected simple graph**, one edge per pair of
-organisations that share at least one tie. Every organisation stays a node,
-with or without ties. Each edge carries:
+Every query in ``projections`` reads the ledger's network through
+:func:`simple_graph`: the network on one day (``projections.timeaxes.as_of``:
+the organisations that exist then, the ties that count, with the terms in force
+then), of some tie types, collapsed onto an **undirected simple graph**, one
+edge per pair of organisations that share at least one tie. Every organisation
+of the network on that day stays a node, with or without ties. Each edge carries:
 
 - ``ties``: how many ties join the pair (parallel ties, any direction);
-- ``amount``: the summed amount of the pair's ties that carry one (or None);
+- ``amount``: the summed amount in force of the pair's ties that carry one (or None);
 - ``weight``: what ``weight=`` selects -- ``"none"``: 1; ``"ties"``: the
   number of ties; ``"amount"``: the summed amount. With ``"amount"``, pairs
   whose ties carry no amount are left out (their weight would be 0), and the
@@ -45,6 +46,9 @@ tests check that both agree (to 1e-9).
 (2, 2.0, 5.0)
 >>> simple_graph(g, as_of="2019-06-30", weight="ties")["a"]["b"]["weight"]
 1.0
+
+``as_of`` is read as ``projections.timeaxes.query_day`` reads it (``"2019"`` is
+2019-12-31); None means today.
 """
 
 from __future__ import annotations
@@ -57,14 +61,14 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import networkx as nx
 
 from domain.errors import InputError, RuleViolation
-from domain.values import DATE_FIX, PartialDate
+from projections import timeaxes
+from projections.timeaxes import When, query_day
 
 WEIGHTS: tuple[str, ...] = ("none", "ties", "amount")
 TIE_TYPES: tuple[str, ...] = ("partnership", "agreement", "support")
@@ -82,8 +86,6 @@ _CACHE_SIZE = 16
 #: Betweenness, closeness and harmonic on at least this many organisations are split across processes.
 PARALLEL_THRESHOLD = 1000
 
-When = PartialDate | date | str
-
 
 # -- checking options -------------------------------------------------------------------------
 
@@ -95,23 +97,23 @@ def check_choice(value: str, allowed: Sequence[str], field: str) -> str:
     return value
 
 
-def day_of(when: When, field: str = "as_of") -> str:
-    """The ISO first day of a date given as ``PartialDate``, ``date`` or text (``InputError`` if invalid)."""
-    if isinstance(when, date):
-        return when.isoformat()
-    try:
-        return PartialDate.parse(when).first_day.isoformat()
-    except ValueError as exc:
-        raise InputError(field, str(exc), DATE_FIX) from None
+def require_nodes(network: nx.Graph, keys: Iterable[str], field: str, temporal: nx.MultiDiGraph | None = None) -> None:
+    """Refuse (``RuleViolation``) a key that names no organisation of *network*.
 
-
-def require_nodes(graph: nx.Graph, keys: Iterable[str], field: str) -> None:
-    """Refuse (``RuleViolation``) a key that names no organisation of *graph*."""
+    With *temporal* (the ledger's network, of which *network* is one day), a key the
+    ledger knows but that does not exist on that day is refused as such.
+    """
     for key in keys:
-        if key not in graph:
+        if key in network:
+            continue
+        if temporal is not None and key in temporal:
+            day = network.graph.get("as_of")
             raise RuleViolation(
-                field, f"no organisation {key!r} in the ledger", "see 'netledger log --type organisation' for keys"
+                field, f"organisation {key!r} does not exist on {day}", "choose a date when it exists with --as-of"
             )
+        raise RuleViolation(
+            field, f"no organisation {key!r} in the ledger", "see 'netledger log --type organisation' for keys"
+        )
 
 
 def check_tie_types(tie_types: Iterable[str] | None) -> tuple[str, ...] | None:
@@ -126,26 +128,19 @@ def check_tie_types(tie_types: Iterable[str] | None) -> tuple[str, ...] | None:
 def ties(
     graph: nx.MultiDiGraph, *, as_of: When | None = None, tie_types: Iterable[str] | None = None
 ) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-    """The ties ``(source, target, key, attributes)`` that count as of *as_of*, of *tie_types*.
+    """The ties ``(source, target, key, attributes)`` that count on *as_of* (default today), of *tie_types*.
 
-    A tie counts on day D when it started on or before D and had not ended by
-    D (see ``projections.timeaxes``); ``as_of=None`` keeps every tie.
+    The attributes are those in force on that day (see ``projections.timeaxes.as_of``).
     """
-    day = day_of(as_of) if as_of is not None else None
     types = check_tie_types(tie_types)
-    for u, v, k, d in graph.edges(keys=True, data=True):
-        if counts(d, day, types):
+    for u, v, k, d in network_on(graph, as_of).edges(keys=True, data=True):
+        if types is None or d.get("tie_type") in types:
             yield u, v, k, d
 
 
-def counts(attrs: dict[str, Any], day: str | None, types: tuple[str, ...] | None) -> bool:
-    """True when a tie with these attributes counts on ISO *day* (None: any day) and is of *types*."""
-    if types is not None and attrs.get("tie_type") not in types:
-        return False
-    if day is None:
-        return True
-    start, end = attrs.get("start_on"), attrs.get("end_on")
-    return start is not None and start <= day and (end is None or day < end)
+def network_on(graph: nx.MultiDiGraph, when: When | None = None) -> nx.MultiDiGraph:
+    """The network on *when* (default today): ``projections.timeaxes.as_of``, cached per revision."""
+    return timeaxes.as_of(graph, when)
 
 
 def simple_graph(
@@ -163,13 +158,14 @@ def simple_graph(
     return prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight).simple
 
 
-def _collapse(graph: nx.MultiDiGraph, day: str | None, types: tuple[str, ...] | None, weight: str) -> nx.Graph:
-    simple: nx.Graph = nx.Graph(weight=weight)
-    simple.add_nodes_from(graph.nodes(data=True))
+def _collapse(network: nx.MultiDiGraph, types: tuple[str, ...] | None, weight: str) -> nx.Graph:
+    """The undirected simple graph of a network on one day (``projections.timeaxes.as_of``)."""
+    simple: nx.Graph = nx.Graph(weight=weight, as_of=network.graph.get("as_of"))
+    simple.add_nodes_from(network.nodes(data=True))
     pairs: dict[tuple[str, str], list[Any]] = {}
     currencies: set[str] = set()
-    for u, v, _, d in ties(graph, as_of=day, tie_types=types):
-        if u == v:
+    for u, v, d in network.edges(data=True):
+        if u == v or (types is not None and d.get("tie_type") not in types):
             continue
         pair = (u, v) if (v, u) not in pairs else (v, u)
         entry = pairs.setdefault(pair, [0, None])
@@ -260,14 +256,18 @@ class Engine:
     #: ``length / distance`` (1 when unweighted): scores computed on lengths are rescaled by it.
     length_per_distance: float = 1.0
 
-    def scores(self, values: Iterable[Any]) -> dict[str, float]:
+    def scores(self, values: Iterable[Any]) -> dict[str, float | None]:
         return {k: float(v) for k, v in zip(self.keys, values, strict=True)}
 
 
 @dataclass
 class Prepared:
-    """One revision of the network, as the queries see it: simple graph, then (lazily) igraph."""
+    """One revision of the network on one day, as the queries see it: simple graph, then (lazily) igraph.
 
+    ``network`` is the network on that day (``projections.timeaxes.as_of``), every tie type.
+    """
+
+    network: nx.MultiDiGraph
     simple: nx.Graph
     weighted: bool
     _engine: Engine | None = field(default=None, repr=False)
@@ -288,13 +288,13 @@ def prepare(
     tie_types: Iterable[str] | None = None,
     weight: str = "none",
 ) -> Prepared:
-    """The simple graph for these options, from the cache when this revision was seen before.
+    """The network on *as_of* (default today) and its simple graph for these options, cached per revision.
 
     Only a ledger graph (one with ``graph.graph["position"]``, not a view) is
     cached: its revision is known. Anything else is converted afresh.
     """
     check_choice(weight, WEIGHTS, "weight")
-    day = day_of(as_of) if as_of is not None else None
+    day = query_day(as_of)
     types = check_tie_types(tie_types)
     cacheable = "position" in graph.graph and not nx.is_frozen(graph)
     key = (graph.graph.get("position"), graph.number_of_nodes(), graph.number_of_edges(), day, types, weight)
@@ -302,7 +302,8 @@ def prepare(
     if entries is not None and key in entries:
         entries.move_to_end(key)
         return entries[key]
-    prepared = Prepared(_collapse(graph, day, types, weight), weighted=weight != "none")
+    network = network_on(graph, day)
+    prepared = Prepared(network, _collapse(network, types, weight), weighted=weight != "none")
     if cacheable:
         entries = _cache.setdefault(graph, OrderedDict())
         entries[key] = prepared
@@ -350,7 +351,7 @@ def to_igraph(simple: nx.Graph, *, weighted: bool) -> Engine:
 # -- the metrics on igraph --------------------------------------------------------------------
 
 
-def igraph_scores(prepared: Prepared, metric: str) -> dict[str, float]:
+def igraph_scores(prepared: Prepared, metric: str) -> dict[str, float | None]:
     """Scores of an engine metric, computed by igraph, normalised as NetworkX does (see ``centrality``)."""
     e = prepared.engine()
     n = len(e.keys)
@@ -374,6 +375,8 @@ def igraph_scores(prepared: Prepared, metric: str) -> dict[str, float]:
         k = e.length_per_distance
         return e.scores(k * h for h in _split(e, "harmonic"))
     if metric == "eigenvector":
+        if e.graph.ecount() == 0:
+            return dict.fromkeys(e.keys)  # undefined without a tie (see ``projections.centrality``)
         return e.scores(_eigenvector(e))
     if metric == "pagerank":
         return e.scores(e.graph.pagerank(directed=False, damping=0.85, weights=e.weight))
@@ -458,8 +461,9 @@ def _eigenvector(e: Engine) -> list[float]:
     igraph scores each connected component on its own; NetworkX's power
     iteration (started from all ones) ends on the components whose leading
     eigenvalue is the largest, each weighted by the sum of its unit
-    eigenvector, with zeros elsewhere. That is rebuilt here component by
-    component. With no tie at all every organisation scores ``1/sqrt(n)``.
+    eigenvector, with zeros elsewhere (isolated organisations score 0). That
+    is rebuilt here component by component. Called only on a network with ties:
+    without any, eigenvector centrality is undefined (None, see ``igraph_scores``).
     """
     g = e.graph
     n = len(e.keys)
@@ -553,7 +557,7 @@ def burt(prepared: Prepared) -> tuple[dict[str, float | None], dict[str, float |
 # -- the same metrics with NetworkX (the reference) -------------------------------------------
 
 
-def networkx_scores(prepared: Prepared, metric: str) -> dict[str, float]:
+def networkx_scores(prepared: Prepared, metric: str) -> dict[str, float | None]:
     """Scores of any centrality metric, computed with NetworkX itself (slow; the reference).
 
     Eigenvector and PageRank run with tolerance 1e-13 (NetworkX's defaults,
@@ -563,6 +567,8 @@ def networkx_scores(prepared: Prepared, metric: str) -> dict[str, float]:
     w = "weight" if prepared.weighted else None
     if s.number_of_nodes() == 0:
         return {}
+    if metric == "eigenvector" and s.number_of_edges() == 0:
+        return dict.fromkeys(s)  # undefined without a tie (see ``projections.centrality``)
     compute: dict[str, Callable[[], dict[Any, Any]]] = {
         "degree": lambda: nx.degree_centrality(s),
         "strength": lambda: dict(s.degree(weight="weight")),

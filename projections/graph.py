@@ -1,26 +1,39 @@
-"""The network as a pure fold of ledger events into a ``networkx.MultiDiGraph``.
+"""The temporal network: a pure fold of ledger events into a ``networkx.MultiDiGraph``.
 
-Nodes are organisations, keyed by their key, with ``key``, ``name``,
-``name_ko``, ``name_en``, ``sector``, ``subtype``, ``identifiers``,
-``country``, ``dissolved`` and ``registered``. Edges are ties, keyed by
-``"<aggregate id>:<n>"``:
+The graph holds every organisation and every tie the log knows of, each with its
+validity on the effective axis; ``projections.timeaxes.as_of(graph, D)`` gives the
+network on one day, and every query reads it that way. The rules are in docs/time.md.
 
-- a partnership or agreement with k parties becomes a tie between every pair
-  of parties (k*(k-1)/2 ties, from the earlier-listed party to the later one);
-- a support becomes one tie from each funder to each recipient.
+**Nodes** are organisations, keyed by their key. A registered organisation carries
+``key``, ``name``, ``name_ko``, ``name_en`` (the latest), ``sector``, ``subtype``,
+``identifiers``, ``country``, ``locality``, ``registered`` (True), ``start`` (its
+registration date as written), ``dissolved`` (the dated dissolution as written,
+``"undated"``, or None) and, for the effective axis, ``since_on`` (the first day of
+its registration; None: from the beginning) and ``until_on`` (the first day of its
+dated dissolution), and ``names`` when a dated rename changes its names over time:
+``[(from day or None, name_ko, name_en), ...]``. A party whose registration is
+not in the ledger is a bare ``{"key": ..., "registered": False}``.
 
-A tie carries ``aggregate_id``, ``tie_type``, ``kind``, ``title``, ``start``
-and ``end`` (as written, with their precision), ``start_on`` and ``end_on``
-(ISO first days, for as-of selection), ``roles`` (the two parties' roles),
-``term_end`` on agreements and ``amount`` (a decimal string), ``currency`` and
-``programme`` on support. Closing events (ended, terminated, withdrawn) set
-``end``; a tie still open when one of its organisations is dissolved (with a
-date) ends on the dissolution date. A retraction removes exactly what the
-retracted event contributed.
+**Edges** are ties, from each party of a partnership or agreement to every later
+listed one, and from each funder of a support to each recipient. A tie carries
+``aggregate_id``, ``tie_type``, ``kind``, ``start`` and ``start_on`` (its relation's
+creation date as written and its first day), ``end`` and ``end_on`` (the relation's
+close), ``programme`` on support, and ``disbursements`` (``((day, amount), ...)``)
+when money was paid. Its terms are ``title``, ``roles`` and ``term_end`` (agreements)
+or ``amount`` and ``currency`` (support):
 
-The fold reads events as plain JSON payloads (``projections.records``), keeps
-only what ties need (a compact history per aggregate, see ``NetworkFold``) and
-writes NetworkX's adjacency dicts directly. It touches no storage.
+- a relation never amended gives ties keyed ``"<relation id>:<n>"`` with the terms
+  as attributes, counting from ``start_on`` until ``end_on``;
+- an amended relation gives one tie per pair of organisations that were ever party
+  together, keyed by the relation id, with ``versions``: ``[(from day, to day or
+  None, terms), ...]``, the terms (and ``n``, the pair's rank on those days) in
+  force over each interval. Amendments apply from their own date, in date order,
+  whatever order they were recorded in.
+
+A retraction deletes the retracted event from its aggregate's compact history,
+which is then derived again. The fold reads events as plain JSON payloads
+(``projections.records``), writes NetworkX's adjacency dicts directly and touches
+no storage.
 
 >>> from projections.graph import NetworkFold
 >>> fold = NetworkFold()
@@ -39,20 +52,15 @@ from uuid import UUID
 
 import networkx as nx
 
-from domain.agreement import Agreement
 from domain.collector import paused_gc
-from domain.events import Aggregate, LedgerEvent
+from domain.events import LedgerEvent
 from domain.mapper import upcast
-from domain.organisation import Organisation
-from domain.partnership import Partnership
-from domain.support import Support
-from domain.values import PartialDate
 from projections.records import (
     AMEND,
     CLOSE,
     CREATE,
+    DISBURSE,
     DISSOLVE,
-    NOOP,
     OPS_BY_TOPIC,
     REGISTER,
     RENAME,
@@ -60,28 +68,44 @@ from projections.records import (
     Record,
     Row,
     complete,
-    first_day,
     op_for_topic,
     record_of,
 )
+from projections.timeaxes import event_day
 
 #: Version of what the fold derives and of its saved state; a persisted projection of another version is rebuilt.
-FOLD_VERSION = 1
+FOLD_VERSION = 2
 
-# A compact event is a tuple whose first two items are the event id and the operation:
-#   organisation: (id, REGISTER, name_ko, name_en, sector, subtype, identifiers, country)
-#                 (id, RENAME, name_ko, name_en)          (id, DISSOLVE, date or None)
-#   relation:     (id, CREATE, tie_type, start, kind, title, parties or funders, recipients or None,
-#                  term_end, amount, currency, programme, aggregate id as text)
-#                 (id, AMEND, title, parties, term_end, amount, currency)      (id, CLOSE, date)
-# Retractions are not kept: they delete the retracted event from its aggregate's history.
+# A compact event is a tuple: (event id, operation, position, ...). Named offsets below; the tuples stay
+# plain because the saved state may hold plain data only (see ``projections.store``).
+#   organisation  (id, REGISTER, pos, name_ko, name_en, sector, subtype, identifiers, country, locality, date)
+#                 (id, RENAME, pos, date, name_ko, name_en)      (id, DISSOLVE, pos, date)
+#   relation      (id, CREATE, pos, tie_type, date, kind, title, parties or funders, recipients or None,
+#                  term_end, amount, currency, programme, relation id as text)
+#                 (id, AMEND, pos, date, title, parties, term_end, amount, currency)
+#                 (id, CLOSE, pos, date)     (id, DISBURSE, pos, date, amount)
 Compact = tuple[Any, ...]
 Party = tuple[str, str | None]
-Tie = tuple[str, str, dict[str, Any]]
+Tie = tuple[str, str, str, dict[str, Any]]
+
+ID, OP, POS = 0, 1, 2
+# organisation.registered
+R_KO, R_EN, R_SECTOR, R_SUBTYPE, R_IDS, R_COUNTRY, R_LOCALITY, R_DATE = range(3, 11)
+# renamed, dissolved, amended, closed, disbursed: the date comes first
+DATE = 3
+N_KO, N_EN = 4, 5
+# relation created
+C_TYPE, C_DATE, C_KIND, C_TITLE, C_PARTIES, C_RECIPIENTS, C_TERM, C_AMOUNT, C_CURRENCY, C_PROGRAMME, C_AGG = range(
+    3, 14
+)
+# relation amended
+A_TITLE, A_PARTIES, A_TERM, A_AMOUNT, A_CURRENCY = range(4, 9)
+# disbursed
+D_AMOUNT = 4
 
 _DECODER = json.JSONDecoder()
 _SUFFIXES = 64
-_SUFFIX = tuple(f":{n}" for n in range(_SUFFIXES))  # edge keys "<aggregate id>:<n>", without formatting n
+_SUFFIX = tuple(f":{n}" for n in range(_SUFFIXES))  # edge keys "<relation id>:<n>", without formatting n
 
 
 def utc_key(when: datetime) -> str:
@@ -99,8 +123,13 @@ def utc_key(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def change_order(entry: Compact) -> tuple[str, int]:
+    """The order in which changes (renames, amendments) apply: by date, undated first, then as recorded."""
+    return (event_day(entry[DATE]) or "", entry[POS])
+
+
 class NetworkFold:
-    """Fold events one at a time; ``graph`` is always the network as recorded so far.
+    """Fold events one at a time; ``graph`` is always the temporal network as recorded so far.
 
     Feed it stored rows (``apply_rows``, the fast path), records
     (``apply_record``) or pydantic events (``apply``): all three fold the same
@@ -108,12 +137,11 @@ class NetworkFold:
     events folded, ``recorded_upto`` is the latest ``recorded_at`` among them.
 
     Instead of whole aggregates the fold keeps, per aggregate, the compact history
-    of the events that shape the graph (``orgs`` by organisation key, ``rels`` by
-    the integer value of the relation's aggregate id). A new relation adds its ties
-    directly; a closing event updates their ends in place; any other change
-    re-derives that one aggregate's ties (or node) from its history, so a retraction
-    (which deletes the retracted event from the history) removes exactly what that
-    event contributed.
+    of the events that shape the network (``orgs`` by organisation key, ``rels`` by
+    the integer value of the relation's id). A new relation adds its ties directly;
+    a close or a payment of a relation never amended updates its ties in place; any
+    other change derives that one aggregate's ties (or node) again from its history,
+    so the result never depends on the path taken.
     """
 
     def __init__(self) -> None:
@@ -124,9 +152,7 @@ class NetworkFold:
         self.orgs: dict[str, list[Compact]] = {}
         self.rels: dict[int, list[Compact]] = {}
         self._strings: dict[str, str] = {}  # one copy of each key, role and date text
-        self._days: dict[str, str] = {}  # date text -> ISO first day
         self._parties: dict[Party, Party] = {}  # one copy of each (key, role)
-        self._dissolved: dict[str, str] = {}  # key -> date, for registered organisations dissolved with a date
         self._bind()
 
     def _bind(self) -> None:
@@ -201,30 +227,15 @@ class NetworkFold:
         op = entry.op
         if op >= CREATE:
             uid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
-            self._relation(uid, op, entry.tie_type, state)
-        elif op != NOOP:
-            self._organisation(op, state)
+            self._relation(uid, op, entry.tie_type, state, position)
+        else:
+            self._organisation(op, state, position)
         self.position = position
         self.events += 1
 
     # -- interning: one string object per key, role and date ----------------------------------
-    def _text(self, text: str) -> str:
-        return self._strings.setdefault(text, text)
-
-    def _date(self, text: str | None) -> str | None:
-        if text is None:
-            return None
-        found = self._strings.get(text)
-        if found is None:
-            self._strings[text] = found = text
-            self._days[text] = first_day(text)
-        return found
-
-    def _day(self, text: str | None) -> str | None:
-        if text is None:
-            return None
-        day = self._days.get(text)
-        return day if day is not None else first_day(text)
+    def _text(self, text: str | None) -> str | None:
+        return None if text is None else self._strings.setdefault(text, text)
 
     def _party_list(self, parties: list[dict[str, Any]]) -> tuple[Party, ...]:
         cache = self._parties
@@ -233,49 +244,47 @@ class NetworkFold:
             pair = (p["key"], p.get("role"))
             found = cache.get(pair)
             if found is None:
-                role = pair[1]
-                found = (self._text(pair[0]), None if role is None else self._text(role))
+                found = (self._strings.setdefault(pair[0], pair[0]), self._text(pair[1]))
                 cache[found] = found
             out.append(found)
         return tuple(out)
 
     # -- organisations -------------------------------------------------------------------
-    def _organisation(self, op: int, state: dict[str, Any]) -> None:
-        key = self._text(state["key"])
+    def _organisation(self, op: int, state: dict[str, Any], position: int) -> None:
+        key: str = self._strings.setdefault(state["key"], state["key"])
         history = self.orgs.get(key)
         if history is None:
             history = self.orgs[key] = []
+        text = self._text
         if op == REGISTER:
             history.append(
                 (
                     state["event_id"],
                     REGISTER,
+                    position,
                     state.get("name_ko"),
                     state.get("name_en"),
-                    self._text(state["sector"]),
+                    text(state["sector"]),
                     state.get("subtype"),
                     state.get("identifiers") or [],
-                    state.get("country"),
+                    text(state.get("country")),
+                    state.get("locality"),
+                    text(state.get("effective")),
                 )
             )
         elif op == RENAME:
-            history.append((state["event_id"], RENAME, state.get("name_ko"), state.get("name_en")))
+            history.append(
+                (state["event_id"], RENAME, position, text(state.get("effective")), state["name_ko"], state["name_en"])
+            )
         elif op == DISSOLVE:
-            history.append((state["event_id"], DISSOLVE, self._date(state.get("effective"))))
+            history.append((state["event_id"], DISSOLVE, position, text(state.get("effective"))))
         elif not _drop(history, state["retracted_event_id"]):
             return
         self._refresh_node(key, history)
 
     def _refresh_node(self, key: str, history: list[Compact]) -> None:
-        nodes = self._node
         attrs = node_attributes(key, history)
-        old = nodes.get(key)
-        before = self._dissolved.get(key)
-        after = attrs["dissolved"] if attrs is not None else None
-        if after:
-            self._dissolved[key] = after
-        else:
-            self._dissolved.pop(key, None)
+        old = self._node.get(key)
         if attrs is None:
             if old is None:
                 return
@@ -285,14 +294,12 @@ class NetworkFold:
             old.clear()
             old.update(key=key, registered=False)  # still a party to ties, but no longer registered
         elif old is None:
-            nodes[key] = attrs
+            self._node[key] = attrs
             self._succ[key] = {}
             self._pred[key] = {}
         else:
             old.clear()
             old.update(attrs)
-        if after != before:
-            self._reclose(key)
 
     def _placeholder(self, key: str) -> None:
         """A party whose registration is not (or no longer) in the ledger."""
@@ -303,209 +310,116 @@ class NetworkFold:
     def _remove_node(self, key: str) -> None:
         del self._node[key], self._succ[key], self._pred[key]
 
-    def _reclose(self, key: str) -> None:
-        """Re-derive the end of every tie of *key* that its own aggregate leaves open."""
-        own_ends: dict[str, str | None] = {}
-        for outgoing, neighbours in ((True, self._succ[key]), (False, self._pred[key])):
-            for other, keydict in neighbours.items():
-                for attrs in keydict.values():
-                    agg = attrs["aggregate_id"]
-                    if agg not in own_ends:
-                        own_ends[agg] = own_end(self.rels.get(UUID(agg).int, []))
-                    if own_ends[agg] is None:
-                        u, v = (key, other) if outgoing else (other, key)
-                        end = self._dissolution_end(u, v)
-                        attrs["end"] = end
-                        attrs["end_on"] = self._day(end)
-
-    def _dissolution_end(self, u: str, v: str) -> str | None:
-        """The earlier dissolution date of the two organisations, if either is dissolved with a date."""
-        du = self._dissolved.get(u)
-        dv = self._dissolved.get(v)
-        if du is None or du == dv:
-            return dv
-        if dv is None:
-            return du
-        return min((self._day(du), du), (self._day(dv), dv))[1]
-
     # -- relations -----------------------------------------------------------------------
-    def _relation(self, uid: UUID, op: int, tie_type: str, state: dict[str, Any]) -> None:
+    def _relation(self, uid: UUID, op: int, tie_type: str, state: dict[str, Any], position: int) -> None:
         agg = uid.int
         history = self.rels.get(agg)
         if op == CREATE and history is None:  # the common case: a new relation adds its ties
-            created = self._created(uid, tie_type, state)
+            created = self._created(uid, tie_type, state, position)
             self.rels[agg] = [created]
-            ties = self._build(created, created[5], created[6], created[8], created[9], created[10], None)
-            self._add_ties(created[12], ties)
+            self._add_ties(_flat_ties(created, None, ()))
             return
         if history is None:
             history = self.rels[agg] = []
+        text = self._text
+        entry: Compact | None = None
         if op == CLOSE:
-            end = self._date(state.get("effective"))
-            history.append((state["event_id"], CLOSE, end))
-            if end is not None:  # the closing date is the end of every tie it has now: update in place
-                agg_str, pairs = self._pairs(history)
-                end_on = self._day(end)
-                succ = self._succ
-                for n, (u, v) in enumerate(pairs):
-                    attrs = succ[u][v][f"{agg_str}:{n}"]
-                    attrs["end"] = end
-                    attrs["end_on"] = end_on
+            entry = (state["event_id"], CLOSE, position, text(state["effective"]))
+        elif op == DISBURSE:
+            entry = (state["event_id"], DISBURSE, position, text(state["effective"]), state["amount"])
+        if entry is not None:
+            history.append(entry)
+            if self._update_in_place(history):
                 return
             history.pop()
-        old = self._pairs(history)
-        if op == CREATE:
-            history.append(self._created(uid, tie_type, state))
-        elif op == CLOSE:
-            history.append((state["event_id"], CLOSE, None))
+        before = relation_ties(history)
+        if entry is not None:
+            history.append(entry)
+        elif op == CREATE:
+            history.append(self._created(uid, tie_type, state, position))
         elif op == AMEND:
             parties = state.get("parties")
             change = (
                 state.get("title"),
                 None if parties is None else self._party_list(parties),
-                self._date(state.get("term_end")),
+                text(state.get("term_end")),
                 state.get("amount"),
-                state.get("currency"),
+                text(state.get("currency")),
             )
             if change == (None, None, None, None, None):
                 return  # changes nothing a tie shows (e.g. a support's planned dates)
-            history.append((state["event_id"], AMEND, *change))
+            history.append((state["event_id"], AMEND, position, text(state.get("effective")), *change))
         elif not _drop(history, state["retracted_event_id"]):
-            return  # the retracted event contributed nothing to the graph
-        self._replace_ties(old, self._ties(history))
+            return  # the retracted event contributed nothing to the network
+        self._replace_ties(before, relation_ties(history))
 
-    def _created(self, uid: UUID, tie_type: str, state: dict[str, Any]) -> Compact:
+    def _update_in_place(self, history: list[Compact]) -> bool:
+        """A close or a payment of a relation that was never amended: new ends or payments on the same ties."""
+        created = None
+        for ev in history:
+            if ev[OP] == AMEND or (ev[OP] == CREATE and created is not None):
+                return False
+            if ev[OP] == CREATE:
+                created = ev
+        if created is None:
+            return False
+        end, end_on = closing(history)
+        paid = disbursements(history)
+        succ = self._succ
+        agg = created[C_AGG]
+        for n, (u, v) in enumerate(_pairs(created, created[C_PARTIES])):
+            attrs = succ[u][v][agg + _SUFFIX[n] if n < _SUFFIXES else f"{agg}:{n}"]
+            attrs["end"], attrs["end_on"] = end, end_on
+            if paid:
+                attrs["disbursements"] = paid
+            else:
+                attrs.pop("disbursements", None)
+        return True
+
+    def _created(self, uid: UUID, tie_type: str, state: dict[str, Any], position: int) -> Compact:
         event_id: str = state["event_id"]
-        # the aggregate id as text: a relation's id is the event id of the event that created it
+        # the relation id as text: a relation's id is the event id of the event that created it
         agg_str = event_id if event_id.replace("-", "") == uid.hex else str(uid)
-        start = self._date(state["effective"])
+        text = self._text
+        start = text(state["effective"])
         if tie_type == "support":
             return (
                 event_id,
                 CREATE,
+                position,
                 tie_type,
                 start,
-                self._text(state["kind"]),
+                text(state["kind"]),
                 state["title"],
                 self._party_list(state["funders"]),
                 self._party_list(state["recipients"]),
                 None,
                 state["amount"],
-                state["currency"],
-                state["programme"],
+                text(state["currency"]),
+                text(state["programme"]),
                 agg_str,
             )
-        kind = self._text(state["kind"]) if tie_type == "agreement" else "partnership"
+        kind = text(state["kind"]) if tie_type == "agreement" else "partnership"
         return (
             event_id,
             CREATE,
+            position,
             tie_type,
             start,
             kind,
             state["title"],
             self._party_list(state["parties"]),
             None,
-            self._date(state["term_end"]) if tie_type == "agreement" else None,
+            text(state["term_end"]) if tie_type == "agreement" else None,
             None,
             None,
             None,
             agg_str,
         )
 
-    def _pairs(self, history: list[Compact]) -> tuple[str | None, list[tuple[str, str]]]:
-        """The aggregate id and the (source, target) of the ties a relation's history implies now."""
-        created: Compact | None = None
-        parties = None
-        for ev in history:
-            if ev[1] == CREATE:
-                created = ev
-                parties = ev[6]
-            elif ev[1] == AMEND and ev[3] is not None:
-                parties = ev[3]
-        if created is None:
-            return None, []
-        if created[2] == "support":
-            return created[12], [(f[0], r[0]) for f in created[6] for r in created[7]]
-        return created[12], [(a[0], b[0]) for a, b in combinations(parties or (), 2)]
-
-    def _ties(self, history: list[Compact]) -> tuple[str | None, list[Tie]]:
-        """The aggregate id and the ties a relation's history implies now."""
-        created: Compact | None = None
-        title = parties = term_end = amount = currency = end = None
-        for ev in history:
-            op = ev[1]
-            if op == CREATE:
-                created = ev
-                title, parties, term_end, amount, currency = ev[5], ev[6], ev[8], ev[9], ev[10]
-            elif op == AMEND:
-                title = ev[2] or title
-                parties = ev[3] if ev[3] is not None else parties
-                term_end = ev[4] or term_end
-                if ev[5] is not None:
-                    amount = ev[5]
-                    currency = ev[6] or currency
-            else:  # CLOSE
-                end = ev[2]
-        if created is None:
-            return None, []
-        return created[12], self._build(created, title, parties, term_end, amount, currency, end)
-
-    def _build(
-        self,
-        created: Compact,
-        title: str | None,
-        parties: tuple[Party, ...] | None,
-        term_end: str | None,
-        amount: str | None,
-        currency: str | None,
-        end: str | None,
-    ) -> list[Tie]:
-        tie_type, start, kind, agg = created[2], created[3], created[4], created[12]
-        start_on = self._day(start)
-        end_on = self._day(end)
-        if tie_type == "support":
-            pairs: Iterable[tuple[Party, Party]] = [(f, r) for f in created[6] for r in created[7]]
-        elif parties is None:
-            return []
-        elif len(parties) == 2:
-            pairs = (parties,)  # the one pair of a two-party relation
-        else:
-            pairs = combinations(parties, 2)
-        dissolved = self._dissolved
-        ties = []
-        e: str | None
-        e_on: str | None
-        for (a, ra), (b, rb) in pairs:
-            if end is not None:
-                e, e_on = end, end_on
-            elif dissolved and (a in dissolved or b in dissolved):
-                e = self._dissolution_end(a, b)
-                e_on = self._day(e)
-            else:
-                e = e_on = None
-            attrs = {
-                "aggregate_id": agg,
-                "tie_type": tie_type,
-                "kind": kind,
-                "title": title,
-                "start": start,
-                "end": e,
-                "start_on": start_on,
-                "end_on": e_on,
-            }
-            if tie_type == "agreement":
-                attrs["term_end"] = term_end
-            elif tie_type == "support":
-                attrs.update(amount=amount, currency=currency, programme=created[11])
-            attrs["roles"] = [ra, rb]
-            ties.append((a, b, attrs))
-        return ties
-
-    def _add_ties(self, agg: str | None, ties: list[Tie]) -> None:
-        if agg is None:  # no creating event, no ties
-            return
+    def _add_ties(self, ties: list[Tie]) -> None:
         nodes, succ, pred = self._node, self._succ, self._pred
-        for n, (u, v, attrs) in enumerate(ties):
+        for u, v, key, attrs in ties:
             if u not in nodes:
                 self._placeholder(u)
             if v not in nodes:
@@ -513,30 +427,31 @@ class NetworkFold:
             keydict = succ[u].get(v)
             if keydict is None:
                 keydict = succ[u][v] = pred[v][u] = {}
-            keydict[agg + _SUFFIX[n] if n < _SUFFIXES else f"{agg}:{n}"] = attrs
+            keydict[key] = attrs
 
-    def _remove_ties(self, agg: str | None, pairs: list[tuple[str, str]]) -> None:
+    def _remove_ties(self, ties: list[Tie]) -> None:
         succ, pred = self._succ, self._pred
-        for n, (u, v) in enumerate(pairs):
+        for u, v, key, _ in ties:
             keydict = succ[u][v]
-            del keydict[f"{agg}:{n}"]
+            del keydict[key]
             if not keydict:
                 del succ[u][v], pred[v][u]
-        for u, v in pairs:
+        for u, v, _, _ in ties:
             for key in (u, v):
                 attrs = self._node.get(key)
                 if attrs is not None and attrs["registered"] is False and not succ[key] and not pred[key]:
                     self._remove_node(key)
 
-    def _replace_ties(self, old: tuple[str | None, list[tuple[str, str]]], new: tuple[str | None, list[Tie]]) -> None:
-        (old_agg, old_pairs), (agg, ties) = old, new
-        if old_agg == agg and old_pairs == [(u, v) for u, v, _ in ties]:
+    def _replace_ties(self, old: list[Tie], new: list[Tie]) -> None:
+        if [t[:3] for t in old] == [t[:3] for t in new]:
             succ = self._succ
-            for n, (u, v, attrs) in enumerate(ties):
-                succ[u][v][f"{agg}:{n}"].update(attrs)  # the same ties, new attributes: update in place
+            for u, v, key, attrs in new:  # the same ties, new attributes: update in place
+                found = succ[u][v][key]
+                found.clear()
+                found.update(attrs)
         else:
-            self._remove_ties(old_agg, old_pairs)
-            self._add_ties(agg, ties)
+            self._remove_ties(old)
+            self._add_ties(new)
 
     # -- persistence (plain data only: dicts, lists, tuples, strings, ints, None) -----------------
     def state(self) -> tuple[Any, ...]:
@@ -552,184 +467,219 @@ class NetworkFold:
             self.orgs,
             self.rels,
             self._strings,
-            self._days,
             self._parties,
-            self._dissolved,
         )
 
     @classmethod
     def from_state(cls, state: tuple[Any, ...]) -> NetworkFold:
         """The fold whose ``state()`` this was."""
-        if not isinstance(state, tuple) or len(state) != 13 or state[0] != FOLD_VERSION:
+        if not isinstance(state, tuple) or len(state) != 11 or state[0] != FOLD_VERSION:
             raise ValueError("not a saved state of this version of the network fold")
         fold = cls()
-        (_, fold.position, fold.events, upto, node, succ, pred, fold.orgs, fold.rels, *caches) = state
+        (_, fold.position, fold.events, upto, node, succ, pred, fold.orgs, fold.rels, strings, parties) = state
         fold.recorded_upto = datetime.fromisoformat(upto) if upto else None
         vars(fold.graph).update(_node=node, _adj=succ, _succ=succ, _pred=pred)
-        fold._strings, fold._days, fold._parties, fold._dissolved = caches
+        fold._strings, fold._parties = strings, parties
         fold._bind()
         return fold
+
+
+def _first_day(dated: tuple[str, str]) -> str:
+    return dated[0]
 
 
 def _drop(history: list[Compact], event_id: str) -> bool:
     """Delete the event with this id from *history*; False if it is not there."""
     for i, ev in enumerate(history):
-        if ev[0] == event_id:
+        if ev[ID] == event_id:
             del history[i]
             return True
     return False
 
 
+# -- organisations: the node on the effective axis ---------------------------------------------
+
+
 def node_attributes(key: str, history: list[Compact]) -> dict[str, Any] | None:
-    """An organisation's node attributes from its compact history (None if not registered)."""
+    """An organisation's (temporal) node attributes from its compact history; None if not registered."""
     registered: Compact | None = None
-    name_ko = name_en = None
-    dissolved: str | bool | None = False
+    renames: list[Compact] = []
+    dated: list[tuple[str, str]] = []  # (first day, text) of dated dissolutions
+    undated = False
     for ev in history:
-        op = ev[1]
+        op = ev[OP]
         if op == REGISTER:
             registered = ev
-            name_ko, name_en = ev[2], ev[3]
         elif op == RENAME:
-            name_ko = ev[2] or name_ko
-            name_en = ev[3] or name_en
-        else:  # DISSOLVE
-            dissolved = ev[2]
+            renames.append(ev)
+        elif ev[DATE] is None:  # DISSOLVE
+            undated = True
+        else:
+            dated.append((event_day(ev[DATE]), ev[DATE]))  # type: ignore[arg-type]
     if registered is None:
         return None
-    return {
+    # the names in force from each date on: the registration's from the beginning, corrected by the undated
+    # renames, then each dated rename from its day (changes of one day applied in the order recorded)
+    names: list[tuple[str | None, str | None, str | None]] = [(None, registered[R_KO], registered[R_EN])]
+    for ev in sorted(renames, key=change_order):
+        day = event_day(ev[DATE])
+        name_ko, name_en = ev[N_KO] or names[-1][1], ev[N_EN] or names[-1][2]
+        if names[-1][0] == day:
+            names[-1] = (day, name_ko, name_en)
+        else:
+            names.append((day, name_ko, name_en))
+    _, name_ko, name_en = names[-1]
+    dissolved = min(dated, key=_first_day) if dated else None  # on the same first day, the one recorded first
+    attrs: dict[str, Any] = {
         "key": key,
         "name": name_en or name_ko or "",
         "name_ko": name_ko,
         "name_en": name_en,
-        "sector": registered[4],
-        "subtype": registered[5],
-        "identifiers": list(registered[6]),
-        "country": registered[7],
-        "dissolved": dissolved or None,
+        "sector": registered[R_SECTOR],
+        "subtype": registered[R_SUBTYPE],
+        "identifiers": list(registered[R_IDS]),
+        "country": registered[R_COUNTRY],
+        "locality": registered[R_LOCALITY],
         "registered": True,
+        "start": registered[R_DATE],
+        "dissolved": dissolved[1] if dissolved else ("undated" if undated else None),
+        "since_on": event_day(registered[R_DATE]),
+        "until_on": dissolved[0] if dissolved else None,
     }
+    if len(names) > 1:
+        attrs["names"] = names
+    return attrs
 
 
-def own_end(history: list[Compact]) -> str | None:
-    """The end a relation's own closing event gives it (None while open)."""
-    end = None
+# -- relations: the ties on the effective axis -------------------------------------------------
+
+
+def closing(history: list[Compact]) -> tuple[str | None, str | None]:
+    """The relation's end as written and its first day: its earliest closing event (None, None while open)."""
+    found: list[tuple[str, str]] = [(event_day(ev[DATE]) or "", ev[DATE]) for ev in history if ev[OP] == CLOSE]
+    if not found:
+        return None, None
+    day, text = min(found, key=_first_day)  # on the same first day, the one recorded first
+    return text, day
+
+
+def disbursements(history: list[Compact]) -> tuple[tuple[str, str], ...]:
+    """``((first day, amount), ...)`` of the relation's payments, by date."""
+    return tuple(sorted((event_day(ev[DATE]), ev[D_AMOUNT]) for ev in history if ev[OP] == DISBURSE))  # type: ignore[misc]
+
+
+def relation_ties(history: list[Compact]) -> list[Tie]:
+    """The ties ``(u, v, key, attributes)`` a relation's compact history implies."""
+    created: Compact | None = None
+    amendments = []
     for ev in history:
-        if ev[1] == CLOSE:
-            end = ev[2]
-    return end
+        if ev[OP] == CREATE:
+            created = ev
+        elif ev[OP] == AMEND:
+            amendments.append(ev)
+    if created is None:
+        return []
+    end = closing(history)
+    paid = disbursements(history)
+    if not amendments:
+        return _flat_ties(created, end, paid)
+    return _versioned_ties(created, sorted(amendments, key=change_order), end, paid)
+
+
+def _pairs(created: Compact, parties: tuple[Party, ...] | None) -> list[tuple[str, str]]:
+    return [(a[0], b[0]) for a, b in _party_pairs(created, parties)]
+
+
+def _party_pairs(created: Compact, parties: tuple[Party, ...] | None) -> list[tuple[Party, Party]]:
+    """The (source, target) parties of a relation's ties, for the party list *parties*."""
+    if created[C_TYPE] == "support":
+        return [(f, r) for f in created[C_PARTIES] for r in created[C_RECIPIENTS]]
+    if not parties:
+        return []
+    if len(parties) == 2:
+        return [(parties[0], parties[1])]
+    return list(combinations(parties, 2))
+
+
+def _static(created: Compact, end: tuple[str | None, str | None] | None, paid: tuple[Any, ...]) -> dict[str, Any]:
+    """What a relation's ties say whatever the day: which relation, its kind, its dates."""
+    attrs: dict[str, Any] = {
+        "aggregate_id": created[C_AGG],
+        "tie_type": created[C_TYPE],
+        "kind": created[C_KIND],
+        "start": created[C_DATE],
+        "start_on": event_day(created[C_DATE]),
+        "end": end[0] if end else None,
+        "end_on": end[1] if end else None,
+    }
+    if created[C_TYPE] == "support":
+        attrs["programme"] = created[C_PROGRAMME]
+    if paid:
+        attrs["disbursements"] = paid
+    return attrs
+
+
+def _terms(tie_type: str, title: Any, roles: list[Any], term_end: Any, amount: Any, currency: Any) -> dict[str, Any]:
+    terms: dict[str, Any] = {"title": title, "roles": roles}
+    if tie_type == "agreement":
+        terms["term_end"] = term_end
+    elif tie_type == "support":
+        terms["amount"], terms["currency"] = amount, currency
+    return terms
+
+
+def _flat_ties(created: Compact, end: tuple[str | None, str | None] | None, paid: tuple[Any, ...]) -> list[Tie]:
+    """The ties of a relation never amended: one version each, the terms as attributes."""
+    static = _static(created, end, paid)
+    tie_type, agg = created[C_TYPE], created[C_AGG]
+    ties = []
+    for n, ((a, ra), (b, rb)) in enumerate(_party_pairs(created, created[C_PARTIES])):
+        terms = _terms(tie_type, created[C_TITLE], [ra, rb], created[C_TERM], created[C_AMOUNT], created[C_CURRENCY])
+        ties.append((a, b, agg + _SUFFIX[n] if n < _SUFFIXES else f"{agg}:{n}", {**static, **terms}))
+    return ties
+
+
+def _versioned_ties(
+    created: Compact, amendments: list[Compact], end: tuple[str | None, str | None], paid: tuple[Any, ...]
+) -> list[Tie]:
+    """The ties of an amended relation: per pair, the terms in force over each interval.
+
+    The intervals run from the relation's start to its close, cut at every amendment
+    date after the start; an amendment dated on or before the start (or undated)
+    applies from the start.
+    """
+    start_on = event_day(created[C_DATE])
+    assert start_on is not None  # creations are always dated
+    end_on = end[1]
+    cuts = sorted({day for ev in amendments if (day := event_day(ev[DATE])) is not None and day > start_on})
+    points = [day for day in (start_on, *cuts) if end_on is None or day < end_on]
+    tie_type = created[C_TYPE]
+    runs: dict[tuple[str, str], list[list[Any]]] = {}
+    for i, since in enumerate(points):
+        until = points[i + 1] if i + 1 < len(points) else end_on
+        title, parties, term_end = created[C_TITLE], created[C_PARTIES], created[C_TERM]
+        amount, currency = created[C_AMOUNT], created[C_CURRENCY]
+        for ev in amendments:
+            day = event_day(ev[DATE])
+            if day is not None and day > since:
+                break
+            title = ev[A_TITLE] or title
+            parties = ev[A_PARTIES] if ev[A_PARTIES] is not None else parties
+            term_end = ev[A_TERM] or term_end
+            if ev[A_AMOUNT] is not None:
+                amount, currency = ev[A_AMOUNT], ev[A_CURRENCY] or currency
+        for n, ((a, ra), (b, rb)) in enumerate(_party_pairs(created, parties)):
+            terms = {"n": n, **_terms(tie_type, title, [ra, rb], term_end, amount, currency)}
+            found = runs.setdefault((a, b), [])
+            if found and found[-1][1] == since and found[-1][2] == terms:
+                found[-1][1] = until  # the same terms go on
+            else:
+                found.append([since, until, terms])
+    static = _static(created, end, paid)
+    agg = created[C_AGG]
+    return [(a, b, agg, {**static, "versions": [tuple(run) for run in found]}) for (a, b), found in runs.items()]
 
 
 def build(events: Iterable[Record | tuple[int, LedgerEvent]]) -> nx.MultiDiGraph:
-    """The network from records or ``(position, event)`` pairs, in one pass."""
+    """The temporal network from records or ``(position, event)`` pairs, in one pass."""
     return NetworkFold().apply_all(events).graph
-
-
-# -- the reference: the same network from whole domain aggregates (slow, obviously right) -------------
-def ties_of(aggregate: Aggregate) -> list[tuple[str, str, dict[str, Any]]]:
-    """The ties an aggregate contributes on its own: ``(source, target, attributes)``.
-
-    Ends come from the aggregate's own closing events only; ``network_of`` adds
-    the dissolution rule.
-    """
-    if not aggregate.exists:
-        return []
-    common: dict[str, Any] = {"aggregate_id": str(aggregate.id), "tie_type": aggregate.kind}
-    if isinstance(aggregate, Partnership):
-        end = aggregate.ended_event.effective if aggregate.ended_event else None
-        return _pairs(
-            aggregate.parties,
-            {
-                **common,
-                "kind": "partnership",
-                "title": aggregate.formed.title if aggregate.formed else None,
-                **_interval(aggregate.start, end),
-            },
-        )
-    if isinstance(aggregate, Agreement):
-        assert aggregate.signed is not None
-        end = aggregate.terminated.effective if aggregate.terminated else None
-        return _pairs(
-            aggregate.parties,
-            {
-                **common,
-                "kind": aggregate.signed.kind,
-                "title": aggregate.title,
-                **_interval(aggregate.start, end),
-                "term_end": _str(aggregate.term_end),
-            },
-        )
-    if isinstance(aggregate, Support):
-        award = aggregate.awarded
-        assert award is not None
-        end = aggregate.closed.effective if aggregate.closed else None
-        attrs = {
-            **common,
-            "kind": award.kind,
-            "title": aggregate.title,
-            **_interval(award.effective, end),
-            "amount": str(aggregate.amount) if aggregate.amount is not None else None,
-            "currency": aggregate.currency,
-            "programme": award.programme,
-        }
-        return [(f.key, r.key, {**attrs, "roles": [f.role, r.role]}) for f in award.funders for r in award.recipients]
-    return []
-
-
-def network_of(aggregates: Iterable[Aggregate]) -> nx.MultiDiGraph:
-    """The network implied by whole domain aggregates: the specification the fold must meet.
-
-    Slow (it needs every aggregate with its full history); tests compare the fold with it.
-    """
-    graph: nx.MultiDiGraph = nx.MultiDiGraph()
-    relations = []
-    for aggregate in aggregates:
-        if isinstance(aggregate, Organisation):
-            if aggregate.exists:
-                reg = aggregate.registered
-                assert reg is not None
-                graph.add_node(
-                    reg.key,
-                    key=reg.key,
-                    name=aggregate.name,
-                    name_ko=aggregate.name_ko,
-                    name_en=aggregate.name_en,
-                    sector=reg.sector,
-                    subtype=reg.subtype,
-                    identifiers=list(reg.identifiers),
-                    country=reg.country,
-                    dissolved=str(aggregate.dissolved) if aggregate.dissolved else None,
-                    registered=True,
-                )
-        else:
-            relations.append(aggregate)
-    for aggregate in relations:
-        for n, (u, v, attrs) in enumerate(ties_of(aggregate)):
-            for node in (u, v):
-                if node not in graph:
-                    graph.add_node(node, key=node, registered=False)
-            if attrs["end"] is None:
-                dated = [d for d in (graph.nodes[u].get("dissolved"), graph.nodes[v].get("dissolved")) if d]
-                if dated:
-                    end = min(dated, key=lambda d: (PartialDate.parse(d).first_day, d))
-                    attrs.update(end=end, end_on=PartialDate.parse(end).first_day.isoformat())
-            graph.add_edge(u, v, key=f"{aggregate.id}:{n}", **attrs)
-    return graph
-
-
-def _interval(start: PartialDate | None, end: PartialDate | None) -> dict[str, Any]:
-    """Start and end as written, and as ISO first days for fast as-of selection."""
-    return {
-        "start": _str(start),
-        "end": _str(end),
-        "start_on": start.first_day.isoformat() if start else None,
-        "end_on": end.first_day.isoformat() if end else None,
-    }
-
-
-def _pairs(parties: list[Any], attrs: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(a.key, b.key, {**attrs, "roles": [a.role, b.role]}) for a, b in combinations(parties, 2)]
-
-
-def _str(value: object) -> str | None:
-    return str(value) if value is not None else None

@@ -19,10 +19,11 @@ import networkx as nx
 
 from domain.errors import InputError
 from projections.centrality import ranked, scores_of
-from projections.engines import METRICS, When, check_choice, check_tie_types, day_of, require_nodes, ties
+from projections.engines import METRICS, When, check_choice, check_tie_types, network_on, require_nodes
 from projections.sectors import ei_index
 from projections.structure import tie_row
 from projections.summary import summary
+from projections.timeaxes import query_day
 
 STEPS: tuple[str, ...] = ("year", "quarter")
 #: Metrics of the whole network that ``trend`` follows (see ``projections.summary``; ``ei``: ``projections.sectors``).
@@ -90,7 +91,8 @@ def trend(
     -------
     list of dict
         One row per date: ``period``, ``as_of`` (ISO day), then one column
-        per organisation (its score) or one column named after the network
+        per organisation (its score; None on a day it does not exist, or when
+        the metric is undefined that day) or one column named after the network
         metric.
 
     Examples
@@ -118,11 +120,12 @@ def trend(
         require_nodes(graph, orgs, "orgs")
         follow = list(dict.fromkeys(orgs))
     else:
-        last = scores_of(graph, metric, weight=weight, as_of=rows[-1]["as_of"], tie_types=tie_types, engine=engine)
-        follow = list(ranked(graph, last, top=top))
+        last_day = rows[-1]["as_of"]
+        last = scores_of(graph, metric, weight=weight, as_of=last_day, tie_types=tie_types, engine=engine)
+        follow = list(ranked(network_on(graph, last_day), last, top=top))
     for row in rows:
         scores = scores_of(graph, metric, weight=weight, as_of=row["as_of"], tie_types=tie_types, engine=engine)
-        row.update({key: scores[key] for key in follow})
+        row.update({key: scores.get(key) for key in follow})  # None: it does not exist on that day
     return rows
 
 
@@ -148,9 +151,11 @@ def diff(
 ) -> dict[str, list[dict[str, Any]]]:
     """What changed between two dates: ties started, ties ended, and the biggest movers by *metric*.
 
-    A tie *started* between the dates when its start falls after *before* and
-    on or before *after*; it *ended* when its end falls in the same interval
-    (a tie can do both). Dates are read as their first day, as in ``as_of``.
+    The networks on the two days (``projections.timeaxes.as_of``; ``"2019"`` is
+    2019-12-31) are compared: a tie *started* when it counts on *after* but not on
+    *before* (its relation started, a party joined it, or one of its organisations
+    came to exist), and *ended* when it counts on *before* but not on *after*. A tie
+    that started and ended between the two days is in neither network.
 
     Parameters
     ----------
@@ -170,9 +175,12 @@ def diff(
     -------
     dict
         ``started`` and ``ended``: tie rows (see
-        ``projections.structure.tie_row``) by date, then organisations; ``movers``: rows with
+        ``projections.structure.tie_row``), as on *after* and on *before*, by
+        start (started) or end (ended), then organisations; ``movers``: rows with
         ``key``, ``name``, ``sector``, ``before``, ``after`` and ``change``,
-        by the size of the change (largest first), then key.
+        by the size of the change (largest first), then key. An organisation that
+        exists on one of the days only has no score on the other (None) and no
+        ``change`` (None); it is ranked by its one score.
 
     Examples
     --------
@@ -186,40 +194,56 @@ def diff(
     >>> [(m["key"], m["before"], m["after"]) for m in d["movers"]]
     [('b', 0.0, 1.0)]
     """
-    day1, day2 = day_of(before, "before"), day_of(after, "after")
+    day1, day2 = query_day(before, "before"), query_day(after, "after")
     if day1 >= day2:
         raise InputError("after", f"{day2} is not after {day1}", "give the earlier date first")
     types = check_tie_types(tie_types)
-    started, ended = [], []
-    for u, v, k, d in ties(graph, tie_types=types):
-        start, end = d.get("start_on"), d.get("end_on")
-        if start is not None and day1 < start <= day2:
-            started.append((start, tie_row(u, v, k, d)))
-        if end is not None and day1 < end <= day2:
-            ended.append((end, tie_row(u, v, k, d)))
+    then, now = _ties_by_identity(graph, day1, types), _ties_by_identity(graph, day2, types)
+    started = [(row["start"] or "", row) for tie, row in now.items() if tie not in then]
+    ended = [(row["end"] or "", row) for tie, row in then.items() if tie not in now]
     old = scores_of(graph, metric, weight=weight, as_of=day1, tie_types=types, engine=engine)
     new = scores_of(graph, metric, weight=weight, as_of=day2, tie_types=types, engine=engine)
+    networks = (network_on(graph, day2), network_on(graph, day1))
     movers = []
-    for key in new:
-        change = new[key] - old.get(key, 0)
-        if abs(change) > 1e-12:
-            attrs = graph.nodes[key]
+    for key in [*new, *(k for k in old if k not in new)]:
+        was, is_now = old.get(key), new.get(key)
+        change = is_now - was if is_now is not None and was is not None else None
+        if (change is not None and abs(change) > 1e-12) or (change is None and (was, is_now) != (None, None)):
+            attrs = next(n.nodes[key] for n in networks if key in n)
             movers.append(
                 {
                     "key": key,
                     "name": attrs.get("name") or key,
                     "sector": attrs.get("sector"),
-                    "before": old.get(key, 0),
-                    "after": new[key],
+                    "before": was,
+                    "after": is_now,
                     "change": change,
                 }
             )
-    movers.sort(key=lambda r: (-abs(r["change"]), r["key"]))
+    movers.sort(key=lambda r: (-abs(_size(r)), r["key"]))
     return {
         "started": [row for _, row in sorted(started, key=_tie_order)],
         "ended": [row for _, row in sorted(ended, key=_tie_order)],
         "movers": movers[:top] if top is not None else movers,
     }
+
+
+def _size(mover: dict[str, Any]) -> float:
+    """How far a mover moved: its change, or for one that exists on one day only, its one score."""
+    if mover["change"] is not None:
+        return float(mover["change"])
+    return float(mover["after"] if mover["after"] is not None else mover["before"] or 0)
+
+
+def _ties_by_identity(
+    graph: nx.MultiDiGraph, day: str, types: tuple[str, ...] | None
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The ties counting on *day*, as rows, by what they are: relation and organisations (not their rank)."""
+    found = {}
+    for u, v, k, d in network_on(graph, day).edges(keys=True, data=True):
+        if types is None or d.get("tie_type") in types:
+            found[(d.get("aggregate_id") or k, u, v)] = tie_row(u, v, k, d)
+    return found
 
 
 def _tie_order(item: tuple[str, dict[str, Any]]) -> tuple[str, str, str, str]:

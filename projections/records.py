@@ -20,7 +20,7 @@ operation                 tie type       event classes
 ``CLOSE``                 relation       ``partnership.ended``, ``agreement.terminated``,
                                          ``support.ended``, ``support.withdrawn``
 ``RETRACT``               relation       ``partnership/agreement/support.retracted``
-``NOOP``                  relation       ``support.disbursed`` (changes no tie)
+``DISBURSE``              relation       ``support.disbursed``
 ========================  =============  ================================================
 
 >>> from domain.partnership import Partnership
@@ -46,7 +46,7 @@ from domain.partnership import Partnership
 from domain.records import EVENT_TYPES
 from domain.support import Support
 
-NOOP, REGISTER, RENAME, DISSOLVE, ORG_RETRACT, CREATE, AMEND, CLOSE, RETRACT = range(9)
+REGISTER, RENAME, DISSOLVE, ORG_RETRACT, CREATE, AMEND, CLOSE, RETRACT, DISBURSE = range(1, 10)
 #: Operations on organisations are below ``CREATE``; relation operations from ``CREATE`` up.
 ORG_OPS = frozenset({REGISTER, RENAME, DISSOLVE, ORG_RETRACT})
 
@@ -64,7 +64,7 @@ _OPS: dict[type[LedgerEvent], int] = {
     Agreement.Retracted: RETRACT,
     Support.Awarded: CREATE,
     Support.Amended: AMEND,
-    Support.Disbursed: NOOP,
+    Support.Disbursed: DISBURSE,
     Support.Ended: CLOSE,
     Support.Withdrawn: CLOSE,
     Support.Retracted: RETRACT,
@@ -180,17 +180,3 @@ def decode(row: Row) -> Record:
     if entry.upcasts:
         upcast(entry.cls, state)
     return Record(row.id, row.originator_id, row.topic, state)
-
-
-def first_day(text: str) -> str:
-    """The ISO first day of a stored partial date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``).
-
-    >>> first_day("2019"), first_day("2019-07"), first_day("2019-07-15")
-    ('2019-01-01', '2019-07-01', '2019-07-15')
-    """
-    n = len(text)
-    if n == 4:
-        return text + "-01-01"
-    if n == 7:
-        return text + "-01"
-    return text

@@ -31,8 +31,6 @@ from projections.engines import (
     burt,
     check_choice,
     check_tie_types,
-    counts,
-    day_of,
     louvain,
     prepare,
     require_nodes,
@@ -57,14 +55,12 @@ def tie_row(u: str, v: str, key: str, attrs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def ties_between(
-    graph: nx.MultiDiGraph, a: str, b: str, day: str | None, types: tuple[str, ...] | None
-) -> list[dict[str, Any]]:
-    """The ties joining *a* and *b* in either direction that count, as rows, by start then tie."""
+def ties_between(network: nx.MultiDiGraph, a: str, b: str, types: tuple[str, ...] | None) -> list[dict[str, Any]]:
+    """The ties of a network on one day joining *a* and *b* in either direction, as rows, by start then tie."""
     found = []
     for u, v in ((a, b), (b, a)):
-        for key, attrs in (graph.get_edge_data(u, v) or {}).items():
-            if counts(attrs, day, types):
+        for key, attrs in (network.get_edge_data(u, v) or {}).items():
+            if types is None or attrs.get("tie_type") in types:
                 found.append(tie_row(u, v, str(key), attrs))
     return sorted(found, key=lambda r: (r["start"] or "", r["tie"]))
 
@@ -321,23 +317,21 @@ def path(
     >>> [(r["step"], r["from"], r["to"], r["kind"]) for r in path(g, "lab", "fund")]
     [(1, 'lab', 'hub', None), (2, 'hub', 'fund', 'grant')]
     """
-    require_nodes(graph, [source], "source")
-    require_nodes(graph, [target], "target")
     prepared = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight)
+    require_nodes(prepared.network, [source], "source", graph)
+    require_nodes(prepared.network, [target], "target", graph)
     try:
         nodes = nx.shortest_path(prepared.simple, source, target, weight="length" if prepared.weighted else None)
     except nx.NetworkXNoPath:
-        when = f" as of {day_of(as_of)}" if as_of is not None else ""
         raise RuleViolation(
             "target",
-            f"no path joins {source!r} and {target!r}{when}",
+            f"no path joins {source!r} and {target!r} as of {prepared.network.graph['as_of']}",
             "try a later --as-of, other --tie-type or another --weight",
         ) from None
-    day = day_of(as_of) if as_of is not None else None
     types = check_tie_types(tie_types)
     rows = []
     for step, (a, b) in enumerate(pairwise(nodes), start=1):
-        for tie in ties_between(graph, a, b, day, types):
+        for tie in ties_between(prepared.network, a, b, types):
             recorded = f"{tie['from']} -> {tie['to']}"
             rows.append({"step": step, **tie, "from": a, "to": b, "recorded": recorded})
     return rows
@@ -383,16 +377,15 @@ def ego(
     >>> [(r["hop"], r["from"], r["to"]) for r in ego(g, "me", radius=2)][-1]
     (2, 'b', 'far')
     """
-    require_nodes(graph, [key], "key")
     if radius < 0:
         raise InputError("radius", f"{radius} is negative", "give 0 or more steps")
     prepared: Prepared = prepare(graph, as_of=as_of, tie_types=tie_types)
+    require_nodes(prepared.network, [key], "key", graph)
     hops = nx.single_source_shortest_path_length(prepared.simple, key, cutoff=radius)
-    day = day_of(as_of) if as_of is not None else None
     types = check_tie_types(tie_types)
     rows = []
     for a, b in prepared.simple.subgraph(hops).edges():
-        for tie in ties_between(graph, a, b, day, types):
+        for tie in ties_between(prepared.network, a, b, types):
             rows.append({"hop": max(hops[a], hops[b]), **tie})
     rows.sort(key=lambda r: (r["hop"], r["from"], r["to"], r["start"] or "", r["tie"]))
     return rows

@@ -9,7 +9,7 @@ from typing import Any
 import networkx as nx
 
 from domain.organisation import SECTORS
-from projections.engines import TIE_TYPES, When, prepare, ties
+from projections.engines import TIE_TYPES, When, check_tie_types, prepare
 
 
 def summary(
@@ -25,15 +25,16 @@ def summary(
     graph : networkx.MultiDiGraph
         The ledger's network (``projections.store.load_network``).
     as_of : str, date or PartialDate, optional
-        Only the ties that counted on that day (default: every tie).
+        The day (default: today; ``"2019"`` means 2019-12-31): only the organisations
+        that exist then and the ties that count then.
     tie_types : iterable of str, optional
         Only ties of these types.
 
     Returns
     -------
     dict
-        ``organisations`` (every organisation in the ledger, with or without
-        a tie), ``organisations_by_sector``, ``with_ties`` (organisations
+        ``organisations`` (every organisation in the network on that day, with
+        or without a tie), ``organisations_by_sector``, ``with_ties`` (organisations
         with at least one tie), ``ties`` (each recorded tie once; a relation
         of k parties makes k(k-1)/2 ties), ``ties_by_type``, ``ties_by_kind``,
         ``pairs`` (pairs of organisations joined by at least one tie),
@@ -56,10 +57,14 @@ def summary(
     >>> s["density"], s["components"], s["largest_component"], s["isolated"]
     (0.3333333333333333, 2, 3, 1)
     """
-    simple = prepare(graph, as_of=as_of, tie_types=tie_types).simple
+    prepared = prepare(graph, as_of=as_of, tie_types=tie_types)
+    simple = prepared.simple
+    types = check_tie_types(tie_types)
     by_type: Counter[str] = Counter()
     by_kind: Counter[str] = Counter()
-    for _, _, _, d in ties(graph, as_of=as_of, tie_types=tie_types):
+    for _, _, d in prepared.network.edges(data=True):
+        if types is not None and d.get("tie_type") not in types:
+            continue
         by_type[d.get("tie_type") or "unknown"] += 1
         by_kind[d.get("kind") or "unknown"] += 1
     sectors = Counter(d.get("sector") or "unknown" for _, d in simple.nodes(data=True))

@@ -6,11 +6,16 @@ inlined, the data is embedded as JSON in a ``<script type="application/json">``
 element, and a Content-Security-Policy forbids loading anything from anywhere,
 so the page works offline and can be mailed as it is.
 
-The positions are computed here, once, on the network of every tie ever
-recorded (``projections.layout``, seeded): when the slider replays the network
-year by year the organisations stay where they are and only the ties change.
-The slider stops on the last day of every year from the first tie to the last
-date the ledger mentions, plus the *as_of* day, where the page opens.
+The page carries the whole temporal network (``projections.graph``): every
+organisation with the days it exists and its names over time, and every tie as
+*runs*, the intervals over which it counts with the same terms (its relation's
+dates and amendments, cut to the days both its organisations exist). The slider
+stops on every day on which something changes (``projections.timeaxes.change_days``)
+and on the *as_of* day, where the page opens; on each stop the page shows
+exactly the network ``projections.timeaxes.as_of`` gives for that day, and its
+title and counts follow. The positions are computed once, on the network of
+every tie ever recorded (``projections.layout``, seeded): organisations stay
+where they are while the slider moves.
 
 >>> script_json({"name": "</script><b>"})
 '{"name":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e"}'
@@ -34,8 +39,9 @@ import networkx as nx
 from domain.errors import InputError
 from domain.organisation import SECTORS
 from projections.drawing import TIE_STYLES, sector_colour
-from projections.engines import TIE_TYPES, When, check_tie_types, day_of, simple_graph, ties
+from projections.engines import TIE_TYPES, When, check_tie_types
 from projections.layout import positions
+from projections.timeaxes import change_days, query_day, tie_end
 
 PAGE_SUFFIXES: tuple[str, ...] = (".html", ".htm")
 #: SVG dash patterns of the tie types' line styles.
@@ -47,8 +53,6 @@ TIE_FIELDS: tuple[str, ...] = (
     "title",
     "start",
     "end",
-    "start_on",
-    "end_on",
     "term_end",
     "amount",
     "currency",
@@ -98,28 +102,32 @@ def page_data(
     -------
     dict
         ``ledger``, ``position``, ``as_of`` (ISO day), ``stops`` (``{"label",
-        "date"}`` of each slider stop) and ``start`` (the stop of *as_of*),
-        ``sectors`` and ``tie_types`` (name, colour, count; a tie type also its
-        dash pattern), ``nodes`` (key, names, sector, ..., ``x`` and ``y`` in
-        the unit square, y downwards) and ``ties`` (``id``, ``source``,
-        ``target`` and the fields of ``TIE_FIELDS``), every tie ever recorded.
+        "date"}`` of each slider stop: every day something changes, and *as_of*)
+        and ``start`` (the stop of *as_of*), ``sectors`` and ``tie_types`` (name,
+        colour, count; a tie type also its dash pattern), ``nodes`` (key, names,
+        sector, ..., ``since`` and ``until``: the days it exists from and until,
+        ``names``: ``[[from day, Korean, English], ...]`` when it was renamed on a
+        date, ``x`` and ``y`` in the unit square, y downwards) and ``ties``: one
+        entry per run of a tie (``id``, unique; ``key``, the tie's key in the
+        network on those days; ``source``, ``target``, ``from`` and ``to``, the days
+        it counts from and until, and the fields of ``TIE_FIELDS``).
 
     Examples
     --------
     >>> import networkx as nx
     >>> g = nx.MultiDiGraph(ledger="example")
     >>> g.add_node("a", sector="firm", name_en="A", name_ko="에이")
-    >>> g.add_node("b", sector="university", name_en="B")
+    >>> g.add_node("b", sector="university", name_en="B", since_on="2019-03-01")
     >>> _ = g.add_edge("a", "b", key="t1", tie_type="partnership", start_on="2018-05-01", end_on=None)
-    >>> d = page_data(g, as_of="2019-06-30")
+    >>> d = page_data(g, as_of="2019-06")
     >>> [s["date"] for s in d["stops"]], d["stops"][d["start"]]["date"]
-    (['2018-12-31', '2019-06-30', '2019-12-31'], '2019-06-30')
-    >>> [n["key"] for n in d["nodes"]], [(t["id"], t["source"], t["target"]) for t in d["ties"]]
-    (['a', 'b'], [('t1', 'a', 'b')])
+    (['2018-05-01', '2019-03-01', '2019-06-30'], '2019-06-30')
+    >>> [(t["id"], t["source"], t["target"], t["from"], t["to"]) for t in d["ties"]]
+    [('t1', 'a', 'b', '2019-03-01', None)]
     """
-    day = day_of(as_of, "as_of")
+    day = query_day(as_of)
     types = check_tie_types(tie_types)
-    where = positions(simple_graph(graph, tie_types=types), layout, seed=seed)
+    where = positions(_every_tie_ever(graph, types), layout, seed=seed)
     nodes = []
     sectors: dict[str, int] = {}
     for key in where:
@@ -128,16 +136,28 @@ def page_data(
         sectors[sector] = sectors.get(sector, 0) + 1
         x, y = where[key]
         node = {"key": key, **{f: _plain(attrs.get(f)) for f in NODE_FIELDS}, "sector": sector}
-        node.update(name_en=attrs.get("name_en") or attrs.get("name") or None, x=x, y=round(1 - y, 6))
+        node.update(
+            name_en=attrs.get("name_en") or attrs.get("name") or None,
+            since=attrs.get("since_on"),
+            until=attrs.get("until_on"),
+            x=x,
+            y=round(1 - y, 6),
+        )
+        if attrs.get("names"):
+            node["names"] = [list(entry) for entry in attrs["names"]]
         nodes.append(node)
     found = []
     counts: dict[str, int] = {}
-    for u, v, k, attrs in ties(graph, tie_types=types):
+    for u, v, k, attrs in graph.edges(keys=True, data=True):
         tie_type = attrs.get("tie_type") or "partnership"
-        counts[tie_type] = counts.get(tie_type, 0) + 1
-        found.append({"id": str(k), "source": u, "target": v, **{f: _plain(attrs.get(f)) for f in TIE_FIELDS}})
-    found.sort(key=lambda t: (t["start_on"] or "", t["id"]))
-    stops, start = _stops(found, day)
+        if types is not None and tie_type not in types:
+            continue
+        runs = _runs(graph, u, v, k, attrs)
+        if runs:
+            counts[tie_type] = counts.get(tie_type, 0) + 1
+        found.extend(runs)
+    found.sort(key=lambda t: (t["from"], t["id"]))
+    stops, start = _stops(graph, types, day)
     order = [s for s in (*SECTORS, *sorted(set(sectors) - set(SECTORS))) if s in sectors]
     shown_types = [t for t in (*TIE_TYPES, *sorted(set(counts) - set(TIE_TYPES))) if types is None or t in types]
     return {
@@ -161,6 +181,47 @@ def page_data(
     }
 
 
+def _every_tie_ever(graph: nx.MultiDiGraph, types: tuple[str, ...] | None) -> nx.Graph:
+    """Every organisation, and a link for every pair that is ever tied (what the layout places)."""
+    union: nx.Graph = nx.Graph()
+    union.add_nodes_from(graph.nodes(data=True))
+    for u, v, attrs in graph.edges(data=True):
+        if u != v and (types is None or attrs.get("tie_type") in types):
+            union.add_edge(u, v)
+    return union
+
+
+def _runs(graph: nx.MultiDiGraph, u: str, v: str, key: str, attrs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs of one tie: the intervals over which it counts with the same terms, cut to the days
+    both its organisations exist (see ``projections.timeaxes.as_of``)."""
+    nu, nv = graph.nodes[u], graph.nodes[v]
+    since = max((d for d in (nu.get("since_on"), nv.get("since_on")) if d is not None), default=None)
+    untils = [d for d in (nu.get("until_on"), nv.get("until_on")) if d is not None]
+    versions = attrs.get("versions")
+    if versions is None:
+        versions = [(attrs.get("start_on"), attrs.get("end_on"), {})]
+    end, end_on = tie_end(attrs, nu, nv)
+    runs = []
+    for i, (start, stop, terms) in enumerate(versions):
+        if start is None:
+            continue
+        begin = max(start, since) if since is not None else start
+        finish = min([d for d in (stop, *untils) if d is not None], default=None)
+        if finish is not None and finish <= begin:
+            continue
+        shown = {**attrs, **terms, "end": end, "end_on": end_on}
+        tie_key = key if "n" not in terms else f"{attrs['aggregate_id']}:{terms['n']}"
+        run: dict[str, Any] = {
+            "id": key if len(versions) == 1 else f"{key}#{i}",
+            "key": tie_key,
+            "source": u,
+            "target": v,
+        }
+        run.update({"from": begin, "to": finish}, **{f: _plain(shown.get(f)) for f in TIE_FIELDS})
+        runs.append(run)
+    return runs
+
+
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
@@ -169,16 +230,11 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _stops(found: list[dict[str, Any]], day: str) -> tuple[list[dict[str, str]], int]:
-    """The slider's stops: 31 December of every year the ties span, and *day*; and the index of *day*."""
-    years = [int(d[:4]) for t in found for d in (t["start_on"], t["end_on"]) if d]
-    first = min([*years, int(day[:4])])
-    last = max([*years, int(day[:4])])
-    stops = [{"label": str(y), "date": f"{y:04d}-12-31"} for y in range(first, last + 1)]
-    if not any(s["date"] == day for s in stops):
-        stops.append({"label": day, "date": day})
-        stops.sort(key=lambda s: s["date"])
-    return stops, next(i for i, s in enumerate(stops) if s["date"] == day)
+def _stops(graph: nx.MultiDiGraph, types: tuple[str, ...] | None, day: str) -> tuple[list[dict[str, str]], int]:
+    """The slider's stops: every day the network changes, and *day*; and the index of *day*."""
+    dates = sorted({*change_days(graph, types), day})
+    stops = [{"label": d, "date": d} for d in dates]
+    return stops, dates.index(day)
 
 
 def _asset(name: str) -> str:
@@ -187,7 +243,7 @@ def _asset(name: str) -> str:
 
 def render(data: dict[str, Any]) -> str:
     """The page for *data* (from :func:`page_data`): one HTML document, everything inlined."""
-    title = f"{data['ledger']}: the network as of {data['as_of']}"
+    title = f"{data['ledger']}: the network as of {data['as_of']}"  # the page's script updates it with the slider
     page = _asset("page.html")
     for placeholder, value in (
         ("{{TITLE}}", html.escape(title)),

@@ -44,18 +44,36 @@
     return e;
   }
 
+  // The names in force on a day: the last entry of n.names dated on or before it (see webpage.py).
+  function namesOn(n, day) {
+    if (!n.names) return { ko: n.name_ko, en: n.name_en };
+    var chosen = n.names[0];
+    n.names.forEach(function (entry) { if (entry[0] === null || entry[0] <= day) chosen = entry; });
+    return { ko: chosen[1], en: chosen[2] };
+  }
+
+  function currentDay() { return data.stops[state.stop].date; }
+
   function nameOf(n, how) {
     if (how === "key") return n.key;
-    if (how === "ko") return n.name_ko || n.name_en || n.key;
-    return n.name_en || n.name_ko || n.key;
+    var names = namesOn(n, currentDay());
+    if (how === "ko") return names.ko || names.en || n.key;
+    return names.en || names.ko || n.key;
   }
 
   function shortName(text) {
     return text.length > 30 ? text.slice(0, 29) + "\u2026" : text;
   }
 
+  // A tie run counts from its "from" day until (not on) its "to" day.
   function active(t, day) {
-    return t.start_on !== null && t.start_on <= day && (t.end_on === null || day < t.end_on);
+    return t.from <= day && (t.to === null || day < t.to);
+  }
+
+  // An organisation exists from its "since" day until (not on) its "until" day; an unregistered party
+  // (registered false) has no dates: it shows while one of its ties counts.
+  function exists(n, day) {
+    return (n.since === null || n.since <= day) && (n.until === null || day < n.until);
   }
 
   // -- building the drawing -----------------------------------------------------------------
@@ -67,20 +85,23 @@
     var circle = el("circle", { r: 7, fill: info ? info.colour : "#999" }, g);
     var label = el("text", { "class": "label", "text-anchor": "middle", y: 20 }, g);
     var tip = el("title", {}, g);
-    tip.textContent = (n.name_en || n.key) + (n.name_ko ? " / " + n.name_ko : "") + " (" + n.sector + ")";
-    nodes[n.key] = { data: n, g: g, circle: circle, label: label, x: n.x * SIZE, y: n.y * SIZE, ties: [], r: 7 };
+    nodes[n.key] = { data: n, g: g, circle: circle, label: label, tip: tip, x: n.x * SIZE, y: n.y * SIZE, ties: [], r: 7 };
   });
 
+  // The runs of one tie share its place: parallel offsets are given per tie (its id before "#").
+  function tieOf(t) { var i = t.id.indexOf("#"); return i < 0 ? t.id : t.id.slice(0, i); }
   var pairs = {};
   var ties = data.ties.map(function (t) {
     var a = t.source < t.target ? t.source : t.target;
     var b = t.source < t.target ? t.target : t.source;
     var pair = a + "\u0000" + b;
-    (pairs[pair] = pairs[pair] || []).push(t.id);
+    var members = pairs[pair] = pairs[pair] || [];
+    if (members.indexOf(tieOf(t)) < 0) members.push(tieOf(t));
     var info = typeInfo[t.tie_type] || { colour: "#555", dash: "" };
     var path = el("path", {
       "class": "tie",
       "data-tie-id": t.id,
+      "data-tie-key": t.key,
       "data-tie-type": t.tie_type,
       "data-source": t.source,
       "data-target": t.target,
@@ -94,7 +115,7 @@
   });
   ties.forEach(function (tie) {
     var members = pairs[tie.pair];
-    var i = members.indexOf(tie.data.id);
+    var i = members.indexOf(tieOf(tie.data));
     tie.offset = (i - (members.length - 1) / 2) * PARALLEL;
   });
 
@@ -145,16 +166,22 @@
 
   // -- what is shown on the slider's date --------------------------------------------------------
   function refresh() {
-    var day = data.stops[state.stop].date;
+    var day = currentDay();
     slider.value = String(state.stop);
     slider.setAttribute("data-date", day);
     byId("slider-date").textContent = "as of " + day;
+    var title = data.ledger + ": the network as of " + day;
+    byId("title").textContent = title;
+    document.title = title;
     var degree = {};
+    var tied = {};
     var shownTies = 0;
     ties.forEach(function (tie) {
       var t = tie.data;
       var s = nodes[t.source], g = nodes[t.target];
-      var on = state.types.has(t.tie_type) && active(t, day) && !!s && !!g &&
+      var counts = active(t, day) && !!s && !!g;
+      if (counts) { tied[t.source] = true; tied[t.target] = true; }
+      var on = state.types.has(t.tie_type) && counts &&
         state.sectors.has(s.data.sector) && state.sectors.has(g.data.sector);
       tie.visible = on;
       tie.path.classList.toggle("is-hidden", !on);
@@ -169,8 +196,12 @@
     var shownNodes = 0;
     Object.keys(nodes).forEach(function (key) {
       var n = nodes[key];
-      var on = state.sectors.has(n.data.sector);
+      var here = n.data.registered === false ? !!tied[key] : exists(n.data, day);
+      var on = here && state.sectors.has(n.data.sector);
       var d = degree[key] || 0;
+      var names = namesOn(n.data, day);
+      n.tip.textContent = (names.en || n.key) + (names.ko ? " / " + names.ko : "") + " (" + n.data.sector + ")";
+      n.g.classList.toggle("is-absent", !here);
       n.g.classList.toggle("is-hidden", !on);
       n.g.classList.toggle("is-idle", d === 0);
       n.r = 6 + 2.6 * Math.sqrt(d);
@@ -212,9 +243,10 @@
     var panel = byId("panel");
     panel.hidden = false;
     panel.setAttribute("data-node-key", key);
+    var names = namesOn(n, currentDay());
     byId("panel-title").textContent = nameOf(n, state.label);
-    byId("panel-name-en").textContent = n.name_en || "";
-    byId("panel-name-ko").textContent = n.name_ko || "";
+    byId("panel-name-en").textContent = names.en || "";
+    byId("panel-name-ko").textContent = names.ko || "";
     byId("panel-key").textContent = n.key;
     byId("panel-sector").textContent = n.sector.replace(/_/g, " ") + (n.dissolved ? " (dissolved " + n.dissolved + ")" : "");
     byId("panel-subtype").textContent = n.subtype || "";
@@ -222,7 +254,7 @@
     var list = byId("panel-ties");
     list.textContent = "";
     var mine = nodes[key].ties.slice().sort(function (a, b) {
-      return (a.data.start_on || "").localeCompare(b.data.start_on || "") || a.data.id.localeCompare(b.data.id);
+      return a.data.from.localeCompare(b.data.from) || a.data.id.localeCompare(b.data.id);
     });
     mine.forEach(function (tie) {
       var t = tie.data;

@@ -21,6 +21,7 @@ from PIL import Image
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
 from projections.engines import ties
+from projections.timeaxes import as_of, change_days
 from projections.webpage import page_data, write_page
 
 CHROMIUM_ARGS = [
@@ -93,11 +94,12 @@ def page(opened: Opened, page_file: Path) -> Page:
 
 
 def visible_ties(page: Page) -> set[str]:
-    return set(
-        page.eval_on_selector_all(
-            "path.tie", "els => els.filter(e => getComputedStyle(e).display !== 'none').map(e => e.dataset.tieId)"
-        )
+    """The keys of the ties shown (each as ``as_of`` keys it on the slider's day)."""
+    shown = page.eval_on_selector_all(
+        "path.tie", "els => els.filter(e => getComputedStyle(e).display !== 'none').map(e => e.dataset.tieKey)"
     )
+    assert len(shown) == len(set(shown)), "a tie is drawn twice"
+    return set(shown)
 
 
 def visible_nodes(page: Page) -> set[str]:
@@ -115,6 +117,10 @@ def set_stop(page: Page, index: int) -> None:
 
 def ledger_ties(graph: nx.MultiDiGraph, day: str, keep: Any = lambda u, v, a: True) -> set[str]:
     return {k for u, v, k, a in ties(graph, as_of=day) if keep(u, v, a)}
+
+
+def ledger_nodes(graph: nx.MultiDiGraph, day: str) -> set[str]:
+    return set(as_of(graph, day))
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -151,24 +157,31 @@ def test_the_ties_shown_are_those_active_on_the_date(page: Page, pohang: nx.Mult
 # -- the slider ---------------------------------------------------------------------------------
 
 
-def test_moving_the_slider_replays_the_network_year_by_year(page: Page, pohang: nx.MultiDiGraph) -> None:
+def test_the_slider_steps_through_every_date_the_network_changes(page: Page, pohang: nx.MultiDiGraph) -> None:
     stops = page_data(pohang, as_of=AS_OF)["stops"]
-    assert [s["date"] for s in stops] == ["2019-12-31", "2020-12-31", "2021-12-31", "2022-12-31", "2023-12-31"]
+    assert [s["date"] for s in stops] == sorted({*change_days(pohang), AS_OF})
+    assert [s["date"] for s in stops][:4] == ["2019-06-19", "2019-07-01", "2019-08-22", "2019-09-23"]
     seen = []
     for i, stop in enumerate(stops):
         set_stop(page, i)
         assert page.locator("#slider").get_attribute("data-date") == stop["date"]
         shown = visible_ties(page)
         assert shown == ledger_ties(pohang, stop["date"]), stop
+        assert visible_nodes(page) == ledger_nodes(pohang, stop["date"]), stop
         assert page.locator("#status").get_attribute("data-visible-ties") == str(len(shown))
+        assert page.locator("#status").get_attribute("data-visible-nodes") == str(
+            len(ledger_nodes(pohang, stop["date"]))
+        )
+        assert page.locator("#title").text_content() == f"pohang-demo: the network as of {stop['date']}"
+        assert page.title() == f"pohang-demo: the network as of {stop['date']}"
         seen.append(shown)
     ended = ledger_ties(pohang, "2019-12-31", lambda u, v, a: (u, v) == ("mss", "battery-rfz"))
     started = ledger_ties(pohang, "2023-12-31", lambda u, v, a: a["kind"] == "investment")
-    assert ended and ended <= seen[0] and not ended & seen[-1]
+    assert ended and ended <= seen[0] | seen[1] and not ended & seen[-1]
     assert started and started <= seen[-1] and not started & seen[0]
 
 
-def test_the_slider_starts_on_an_as_of_day_between_year_ends(
+def test_the_page_opens_before_the_launch_and_the_next_stop_is_the_launch(
     opened: Opened, pohang: nx.MultiDiGraph, tmp_path: Path
 ) -> None:
     path = tmp_path / "early.html"
@@ -176,9 +189,11 @@ def test_the_slider_starts_on_an_as_of_day_between_year_ends(
     page = opened.open(path)
     assert page.locator("#slider").get_attribute("data-date") == "2019-08-01"
     assert visible_ties(page) == ledger_ties(pohang, "2019-08-01")
+    assert "nssz-promotion-group" not in visible_nodes(page)  # not launched yet
     page.locator("#slider").press("ArrowRight")
-    assert page.locator("#slider").get_attribute("data-date") == "2019-12-31"
-    assert visible_ties(page) == ledger_ties(pohang, "2019-12-31")
+    assert page.locator("#slider").get_attribute("data-date") == "2019-08-22"
+    assert visible_ties(page) == ledger_ties(pohang, "2019-08-22")
+    assert "nssz-promotion-group" in visible_nodes(page)
 
 
 # -- the panel, search and filters ----------------------------------------------------------------

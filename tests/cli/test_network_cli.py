@@ -70,14 +70,19 @@ def test_betweenness_ranks_the_promotion_group_first_at_the_end_of_2019(ok: Any,
     assert table.stdout.splitlines()[2].split()[:2] == ["1", NSSZ]
 
 
-def test_before_the_launch_the_network_has_no_promotion_group_tie(ok: Any, demo_db: Path) -> None:
-    ego = ok("network", "ego", NSSZ, "--as-of", "2019-08-01", "--format", "json", db=demo_db)
-    assert as_json(ego) == []
+def test_before_the_launch_the_network_has_no_promotion_group(run: Any, ok: Any, demo_db: Path) -> None:
+    ego = run("network", "ego", NSSZ, "--as-of", "2019-08-01", db=demo_db)
+    assert ego.exit_code == 1 and ego.stdout == ""
+    assert ego.stderr == (
+        f"Error: KEY: organisation '{NSSZ}' does not exist on 2019-08-01 (choose a date when it exists with --as-of)\n"
+    )
     ranking = ok(
         "network", "centrality", "--metric", "degree", "--all", "--as-of", "2019-08-01", "--format", "json", db=demo_db
     )
     scores = {r["key"]: r["score"] for r in as_json(ranking)}
-    assert len(scores) == 19 and scores[NSSZ] == 0.0
+    assert len(scores) == 18 and NSSZ not in scores
+    launched = ok("network", "ego", NSSZ, "--as-of", "2019-08-22", "--format", "json", db=demo_db)
+    assert len(as_json(launched)) > 0
 
 
 def test_path_from_kibo_to_postech_goes_through_the_promotion_group(ok: Any, demo_db: Path) -> None:

@@ -2,7 +2,7 @@
 
 The promotion group (``nssz-promotion-group``) was launched on 2019-08-22 and
 bundles the special zones, the partner institutions and the funders: by the
-end of 2019 it is the network's broker, and before the launch it has no tie.
+end of 2019 it is the network's broker, and before the launch it does not exist.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import networkx as nx
 import pytest
 
 from domain.demo import build_demo
+from domain.errors import RuleViolation
 from domain.ledger import Ledger
 from projections.centrality import centrality
 from projections.history import diff, trend
@@ -48,14 +49,23 @@ def test_the_promotion_group_leads_betweenness_at_the_end_of_2019(graph: nx.Mult
         assert next(iter(centrality(graph, metric, as_of="2019-12-31"))) == NSSZ, metric
 
 
-def test_before_the_launch_the_promotion_group_has_no_tie(graph: nx.MultiDiGraph) -> None:
-    assert ego(graph, NSSZ, as_of="2019-08-01") == []
-    assert centrality(graph, "degree", as_of="2019-08-01")[NSSZ] == 0.0
+def test_before_the_launch_the_promotion_group_does_not_exist(graph: nx.MultiDiGraph) -> None:
+    with pytest.raises(RuleViolation, match=f"key: organisation '{NSSZ}' does not exist on 2019-08-01"):
+        ego(graph, NSSZ, as_of="2019-08-01")
+    for metric in ("degree", "betweenness", "eigenvector"):
+        assert NSSZ not in centrality(graph, metric, as_of="2019-08-01")  # no score at all, not 0
     assert next(iter(centrality(graph, "betweenness", as_of="2019-08-01"))) == "gangso-rdz"
     before = summary(graph, as_of="2019-08-01")
-    # the R&D zone (designation + 4 participations: 6 organisations), the battery zone (designation +
-    # operator: 3) and 10 organisations on their own: 12 components
-    assert (before["ties"], before["components"], before["largest_component"]) == (7, 12, 6)
+    # 18 organisations: the R&D zone (designation + 4 participations: 6 organisations), the battery zone
+    # (designation + operator: 3) and 9 organisations on their own: 11 components
+    assert (before["organisations"], before["ties"], before["components"], before["largest_component"]) == (
+        18,
+        7,
+        11,
+        6,
+    )
+    assert summary(graph, as_of="2019-08-21")["organisations"] == 18
+    assert summary(graph, as_of=LAUNCH)["organisations"] == 19
     assert ego(graph, NSSZ, as_of=LAUNCH) != []
 
 
@@ -63,7 +73,7 @@ def test_the_path_from_kibo_to_postech_goes_through_the_promotion_group(graph: n
     rows = path(graph, "kibo", "postech", as_of="2019-12-31")
     assert [(r["step"], r["from"], r["to"]) for r in rows] == [(1, "kibo", NSSZ), (2, NSSZ, "postech")]
     assert rows[0]["tie_type"] == "support" and rows[0]["kind"] == "guarantee"
-    assert [r["to"] for r in path(graph, "kibo", "postech")] == [NSSZ, "postech"]  # every tie ever recorded
+    assert [r["to"] for r in path(graph, "kibo", "postech")] == [NSSZ, "postech"]  # today
 
 
 def test_brokers_and_communities(graph: nx.MultiDiGraph) -> None:
@@ -83,10 +93,12 @@ def test_sector_mix(graph: nx.MultiDiGraph) -> None:
 
 def test_trend_and_diff_see_the_launch(graph: nx.MultiDiGraph) -> None:
     rows = trend(graph, "degree", start=2019, end=2019, step="quarter", orgs=[NSSZ])
-    assert [r[NSSZ] for r in rows] == [0.0, 0.0, 12 / 18, 12 / 18]
+    assert [r[NSSZ] for r in rows] == [None, None, 12 / 18, 12 / 18]  # no score before it exists
     changes = diff(graph, "2019-08-01", "2019-12-31")
     assert len(changes["started"]) == 15 and changes["ended"] == []
-    assert changes["movers"][0]["key"] == NSSZ
+    appeared = changes["movers"][0]  # the largest move: it did not exist before
+    assert appeared["key"] == NSSZ
+    assert appeared["before"] is None and appeared["after"] > 0.5 and appeared["change"] is None
     ended = diff(graph, "2023-01-01", "2023-12-31")["ended"]
     assert [(t["from"], t["to"], t["end"]) for t in ended] == [("mss", "battery-rfz", "2023-08")]
 

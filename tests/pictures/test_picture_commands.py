@@ -98,7 +98,7 @@ def test_html_writes_one_page_and_says_so(db: Path, tmp_path: Path) -> None:
     result = run(db, "html", "--out", str(out), "--as-of", "2019-12-31")
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"wrote {out}: 19 organisations, 23 ties, dates 2019-12-31 to 2023-12-31, opens as of 2019-12-31\n"
+        f"wrote {out}: 19 organisations, 23 ties, dates 2019-06-19 to 2023-08-01, opens as of 2019-12-31\n"
     )
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert written(tmp_path) == ["pohang.html"]

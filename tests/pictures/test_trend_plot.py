@@ -20,7 +20,9 @@ def test_one_line_per_organisation_with_its_values(pohang: nx.MultiDiGraph) -> N
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == organisations
     for line, key in zip(lines, organisations, strict=True):
-        assert list(line.get_ydata()) == pytest.approx([row[key] for row in rows])
+        expected = [math.nan if row[key] is None else row[key] for row in rows]  # None: it did not exist yet
+        assert list(line.get_ydata()) == pytest.approx(expected, nan_ok=True)
+    assert rows[0]["nssz-promotion-group"] is None  # 2018: before the launch
     assert [t.get_text() for t in ax.get_xticklabels()] == [str(y) for y in range(2018, 2024)]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("year", "betweenness")
     assert ax.get_title(loc="left") == "pohang-demo: betweenness by year"

@@ -1,0 +1,77 @@
+"""The time options every reading command shares, parsed in one place (docs/time.md).
+
+- ``--as-of DATE``: the effective day D. ``YYYY`` and ``YYYY-MM`` mean the last day
+  of that year or month (``projections.timeaxes.query_day``); default today.
+- ``--known-at TIMESTAMP`` / ``--position N``: the knowledge cut T, what the ledger
+  had recorded by then (at most one of the two).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from domain.errors import InputError
+from domain.values import query_day
+
+AS_OF_HELP = "The world on DATE: YYYY and YYYY-MM mean the last day of that year or month (default: today)."
+KNOWN_AT_HELP = "Only what the ledger had recorded by this moment (ISO 8601; UTC if no zone)."
+POSITION_HELP = "Only the first N events of the log (not with --known-at)."
+
+
+def as_of_option(help: str = AS_OF_HELP) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--as-of", "as_of", metavar="DATE", help=help)
+
+
+def cut_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--known-at`` and ``--position``."""
+    f = click.option("--position", metavar="N", help=POSITION_HELP)(f)
+    return click.option("--known-at", "known_at", metavar="TIMESTAMP", help=KNOWN_AT_HELP)(f)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The knowledge cut: events at positions up to ``position`` and recorded by ``known_at``."""
+
+    position: int | None = None
+    known_at: datetime | None = None
+
+
+def cut_of(known_at: str | None, position: str | None) -> Cut:
+    """Parse ``--known-at`` and ``--position`` (at most one)."""
+    if known_at is not None and position is not None:
+        raise InputError("--known-at", "give --known-at or --position, not both", "drop one of the two")
+    return Cut(count(position, "--position", minimum=1), timestamp(known_at, "--known-at"))
+
+
+def day(value: str | None, field: str = "--as-of") -> str:
+    """The ISO day *value* asks about (today for None; ``domain.values.query_day``), errors naming *field*."""
+    return query_day(value, field)
+
+
+def timestamp(value: str | None, field: str) -> datetime | None:
+    """An ISO 8601 moment (UTC when it has no zone), or an ``InputError`` naming *field*."""
+    if value is None:
+        return None
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(field, f"invalid timestamp {value!r}", "use ISO 8601, e.g. 2026-01-31T12:00:00Z") from None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def count(value: str | None, field: str, *, minimum: int = 0) -> int | None:
+    """A whole number of at least *minimum*, or an ``InputError`` naming *field*."""
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise InputError(field, f"{value!r} is not a whole number", f"give a number of {minimum} or more") from None
+    if number < minimum:
+        raise InputError(field, f"{number} is too small", f"give a number of {minimum} or more")
+    return number
