@@ -12,8 +12,8 @@ from typing import IO, Any
 import click
 
 from cli.context import Settings, pass_settings, reads
-from cli.log import _timestamp
 from cli.output import emit
+from cli.when import as_of_option, cut_of, cut_options, day, timestamp
 from domain.errors import InputError, RuleViolation
 from domain.ledger import Ledger
 
@@ -190,18 +190,18 @@ def verify_proof(proof_file: IO[bytes], checkpoint_file: str, public_key: str) -
 )
 @reads
 def replay(ledger: Ledger, known_at: str | None, position: int | None, fmt: str) -> None:
-    """Print the events as the ledger had them at a past moment."""
-    from domain.records import HEADER, to_record
-    from projections.timeline import TABLE_COLUMNS, table_row
+    """Print the events as the ledger had them at a past moment, each with its status as known then."""
+    from projections.timeline import LOG_HEADER, TABLE_COLUMNS, log_record, statuses, table_row
 
     if (known_at is None) == (position is None):
         raise InputError("--known-at/--position", "give exactly one of them", "e.g. --position 43")
-    stamp = _timestamp(known_at, "--known-at")
+    stamp = timestamp(known_at, "--known-at")
+    status = statuses(ledger, position=position, known_at=stamp)
     events = ((p, e) for p, e in ledger.events(upto=position) if stamp is None or e.recorded_at <= stamp)
     if fmt == "table":
-        emit((table_row(p, e) for p, e in events), "table", TABLE_COLUMNS)
+        emit((table_row(p, e, status.get(p, "")) for p, e in events), "table", TABLE_COLUMNS)
     else:
-        emit((to_record(p, e) for p, e in events), "jsonl", HEADER)
+        emit((log_record(p, e, status.get(p, "")) for p, e in events), "jsonl", LOG_HEADER)
 
 
 @click.command()
@@ -215,21 +215,40 @@ def replay(ledger: Ledger, known_at: str | None, position: int | None, fmt: str)
     "360giving: grants as a 360Giving 1.4.3 package.",
 )
 @click.option("--out", type=click.Path(dir_okay=False), metavar="FILE", help="Write here (default: stdout).")
+@as_of_option(
+    "graphml/gexf/360giving: the network or the grants on DATE (YYYY and YYYY-MM: the period's last day; "
+    "default: today)."
+)
+@cut_options
 @reads
-def export(ledger: Ledger, fmt: str, out: str | None) -> None:
-    """Export the ledger for auditors, Gephi or 360Giving."""
+def export(
+    ledger: Ledger, fmt: str, out: str | None, as_of: str | None, known_at: str | None, position: str | None
+) -> None:
+    """Export the ledger for auditors, Gephi or 360Giving.
+
+    jsonl is the whole log with its hashes (a backup; it takes no date). graphml and
+    gexf write the network on --as-of: the organisations that exist then and the ties
+    that count, with the names and terms in force then; 360giving the grants as they
+    stood then. --known-at/--position answer as the ledger knew it then.
+    """
     target = writable(out) if out else None
+    cut = cut_of(known_at, position)
+    when = day(as_of)
     text = io.StringIO()
     if fmt == "jsonl":
         from domain.integrity.archive import dumps, export_lines
 
+        if as_of is not None or known_at is not None or position is not None:
+            raise InputError(
+                "--as-of", "a jsonl export is the whole log", "leave out --as-of, --known-at and --position"
+            )
         ledger.require_current_schema()
         for record in export_lines(ledger):
             text.write(dumps(record) + "\n")
     elif fmt == "360giving":
         from projections.exports import export_360giving
 
-        package, skipped = export_360giving(ledger)
+        package, skipped = export_360giving(ledger, as_of=when, position=cut.position, known_at=cut.known_at)
         text.write(json.dumps(package, ensure_ascii=False, indent=2) + "\n")
         click.echo(f"{len(package['grants'])} grant(s) exported; {len(skipped)} support(s) skipped", err=True)
         for item in skipped:
@@ -237,10 +256,11 @@ def export(ledger: Ledger, fmt: str, out: str | None) -> None:
     else:
         from projections import exports
         from projections.store import load_network
+        from projections.timeaxes import as_of as network_on
 
         writer = exports.write_graphml if fmt == "graphml" else exports.write_gexf
         buffer = io.BytesIO()
-        writer(load_network(ledger), buffer)
+        writer(network_on(load_network(ledger, position=cut.position, known_at=cut.known_at), when), buffer)
         text.write(buffer.getvalue().decode("utf-8"))
     if target is None:
         sys.stdout.write(text.getvalue())

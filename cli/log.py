@@ -1,18 +1,19 @@
-"""``netledger log`` and ``netledger show``: what the ledger recorded, in recorded order."""
+"""``netledger log`` and ``netledger show``: what the ledger recorded, in recorded order, with each event's status."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
 from typing import Any
 
 import click
 
 from cli.context import reads
-from cli.output import emit, format_option
+from cli.output import emit, format_option, render_table
+from cli.when import as_of_option, cut_of, cut_options, day, timestamp
 from domain.errors import InputError
 from domain.ledger import Ledger
-from domain.records import EVENT_TYPES, HEADER, to_record
-from domain.values import PartialDate
+from domain.records import EVENT_TYPES, HEADER
+from domain.values import DATE_FIX, PartialDate
 
 
 def _date(value: str | None, field: str) -> PartialDate | None:
@@ -21,17 +22,7 @@ def _date(value: str | None, field: str) -> PartialDate | None:
     try:
         return PartialDate.parse(value)
     except ValueError as exc:
-        raise InputError(field, str(exc), "use YYYY, YYYY-MM or YYYY-MM-DD") from None
-
-
-def _timestamp(value: str | None, field: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(field, f"invalid timestamp {value!r}", "use ISO 8601, e.g. 2026-01-31T12:00:00Z") from None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+        raise InputError(field, str(exc), DATE_FIX) from None
 
 
 TYPE_CHOICES = sorted({*EVENT_TYPES, *(t.split(".")[0] for t in EVENT_TYPES)})
@@ -49,6 +40,8 @@ TYPE_CHOICES = sorted({*EVENT_TYPES, *(t.split(".")[0] for t in EVENT_TYPES)})
 )
 @click.option("--from", "start", metavar="DATE", help="Only events effective on or after DATE.")
 @click.option("--to", "end", metavar="DATE", help="Only events effective on or before DATE.")
+@as_of_option("Only the events in force on DATE (YYYY and YYYY-MM mean the last day of that year or month).")
+@cut_options
 @click.option(
     "--recorded-before", metavar="TIMESTAMP", help="Only events recorded before this moment (UTC if no zone)."
 )
@@ -60,59 +53,92 @@ def log(
     types: tuple[str, ...],
     start: str | None,
     end: str | None,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
     recorded_before: str | None,
     fmt: str,
 ) -> None:
-    """The timeline auditors read: every event in recorded order."""
-    from projections.timeline import TABLE_COLUMNS, LogFilter, select, table_row
+    """The timeline auditors read: every event in recorded order, with its status.
 
+    The status says whether an event still counts: "retracted by ID", "amended
+    by ID", "superseded by ID" (as known at --known-at/--position; with --as-of,
+    counting only the changes in effect on that day). With --from/--to or --type,
+    a retracted event is followed by its retraction.
+    """
+    from projections.timeline import (
+        LOG_HEADER,
+        TABLE_COLUMNS,
+        LogFilter,
+        facts_from_rows,
+        in_force,
+        log_record,
+        select,
+        statuses_of,
+        table_row,
+        with_retractions,
+    )
+
+    cut = cut_of(known_at, position)
+    when = day(as_of) if as_of is not None else None
+    facts = facts_from_rows(ledger, position=cut.position, known_at=cut.known_at)
+    statuses = statuses_of(facts, when)
     where = LogFilter(
         orgs=orgs,
         types=types,
         start=_date(start, "--from"),
         end=_date(end, "--to"),
-        recorded_before=_timestamp(recorded_before, "--recorded-before"),
+        recorded_before=timestamp(recorded_before, "--recorded-before"),
+        position=cut.position,
+        known_at=cut.known_at,
+        in_force=frozenset(in_force(facts, when)) if when is not None else None,
     )
-    selected = select(ledger.events(), where)
+    selected = select(ledger.events(upto=cut.position), where)
+    if where.start or where.end or where.types:
+        selected = with_retractions(ledger, selected, statuses)
     if fmt == "table":
-        emit((table_row(p, e) for p, e in selected), fmt, TABLE_COLUMNS)
+        emit((table_row(p, e, statuses.get(p, "")) for p, e in selected), fmt, TABLE_COLUMNS)
     elif fmt == "csv":
-        emit((_csv_row(p, e) for p, e in selected), fmt, [*HEADER, "fields"])
+        emit((_csv_row(log_record(p, e, statuses.get(p, ""))) for p, e in selected), fmt, [*LOG_HEADER, "fields"])
     else:
-        emit((to_record(p, e) for p, e in selected), fmt, HEADER)
+        emit((log_record(p, e, statuses.get(p, "")) for p, e in selected), fmt, LOG_HEADER)
 
 
-def _csv_row(position: int, event: Any) -> dict[str, Any]:
-    record = to_record(position, event)
-    row = {k: record[k] for k in HEADER}
-    row["fields"] = {k: v for k, v in record.items() if k not in HEADER}
+def _csv_row(record: dict[str, Any]) -> dict[str, Any]:
+    row = {k: record[k] for k in (*HEADER, "status")}
+    row["fields"] = {k: v for k, v in record.items() if k not in row}
     return row
 
 
 @click.command()
 @click.argument("key_or_id", metavar="KEY_OR_ID")
+@as_of_option("The state on DATE (YYYY and YYYY-MM mean the last day of that year or month; default: today).")
+@cut_options
 @format_option(("table", "json"))
 @reads
-def show(ledger: Ledger, key_or_id: str, fmt: str) -> None:
-    """Current state of one organisation, partnership, agreement or support, then its history."""
-    import json
+def show(
+    ledger: Ledger, key_or_id: str, as_of: str | None, known_at: str | None, position: str | None, fmt: str
+) -> None:
+    """One organisation, partnership, agreement or support on a date, as known at a moment, then its history."""
+    from projections.describe import describe_on
+    from projections.timeline import TABLE_COLUMNS, log_record, table_row
 
-    from cli.output import render_table
-    from projections.describe import describe, find_aggregate
-    from projections.timeline import TABLE_COLUMNS, table_row
-
-    aggregate = find_aggregate(ledger, key_or_id)
-    state = describe(aggregate)
-    history = [(ledger.find(e.event_id), e) for e in aggregate.history]
+    cut = cut_of(known_at, position)
+    found = describe_on(
+        ledger, key_or_id, as_of=day(as_of) if as_of is not None else None, position=cut.position, known_at=cut.known_at
+    )
+    state, history = found["state"], found["history"]
     if fmt == "json":
-        data = {"state": state, "history": [to_record(f[0] if f else 0, e) for f, e in history]}
+        records = [log_record(h["position"], h["event"], h["status"]) for h in history]
+        data = {"as_of": found["as_of"], "state": state, "history": records}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    width = max(len(k) for k in state)
-    for k, v in state.items():
+    shown = {"as of": found["as_of"], **{k: v for k, v in state.items() if v not in (None, "", [])}}
+    width = max(len(k) for k in shown)
+    for k, v in shown.items():
         click.echo(f"{k.ljust(width)}  {v if not isinstance(v, list) else ', '.join(map(str, v))}")
     click.echo("\nhistory:")
-    click.echo(render_table([table_row(f[0] if f else 0, e) for f, e in history], TABLE_COLUMNS))
+    click.echo(render_table([table_row(h["position"], h["event"], h["status"]) for h in history], TABLE_COLUMNS))
 
 
 COMMANDS = [log, show]

@@ -9,7 +9,8 @@ by the event's own fields.
 On append, ``position``, ``version``, ``recorded_at`` and ``recorded_by`` are
 bookkeeping of the ledger that printed the record: they are checked for form
 and otherwise ignored, because the receiving ledger records when and by whom
-it learned each event.
+it learned each event. ``status`` (what ``log`` derives: retracted, amended,
+superseded) is ignored too: the receiving ledger derives its own.
 
 >>> from uuid import UUID
 >>> from datetime import datetime, timezone
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 #: Top-level keys of a record, in the order they are printed.
 HEADER = ("position", "event_id", "type", "aggregate_id", "version", *ENVELOPE[1:])
 BOOKKEEPING = ("position", "version", "recorded_at", "recorded_by")
+#: Keys ``netledger log`` adds that the ledger derives (``status``): accepted on append and ignored.
+DERIVED = ("status",)
 
 AGGREGATES: tuple[type[Aggregate], ...] = (Organisation, Partnership, Agreement, Support)
 EVENT_TYPES: dict[str, type[LedgerEvent]] = {
@@ -122,7 +125,7 @@ def command_for(ledger: Ledger, record: dict[str, Any]) -> Callable[[Session], O
     if not isinstance(type_name, str) or type_name not in EVENT_TYPES:
         raise InputError("type", f"unknown event type {type_name!r}", f"use one of: {', '.join(sorted(EVENT_TYPES))}")
     cls = EVENT_TYPES[type_name]
-    allowed = set(HEADER) | set(payload_fields(cls))
+    allowed = set(HEADER) | set(DERIVED) | set(payload_fields(cls))
     for key in record:
         if key not in allowed:
             raise InputError(key, f"unknown field for {type_name}", "remove it; see docs/events.md")

@@ -1,7 +1,14 @@
-"""The current state of one aggregate, as a plain dict for ``netledger show``."""
+"""``netledger show``: one organisation or relation on a day D, as known at a cut T, then its history.
+
+The state follows the rules of docs/time.md (``projections.terms``): names and
+terms in force on D, whether it exists or is alive on D, the payments made by D.
+The history lists every event of the aggregate known at T, in recorded order,
+each with its status (``projections.timeline.statuses_of``).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +19,9 @@ from domain.ledger import Ledger
 from domain.organisation import Organisation, organisation_id
 from domain.partnership import Partnership
 from domain.support import Support
+from projections.terms import Positioned, known, money_text, organisation_on, parties_text, relation_on
+from projections.timeaxes import When, query_day
+from projections.timeline import facts_of, statuses_of
 
 
 def find_aggregate(ledger: Ledger, key_or_id: str) -> Aggregate:
@@ -34,72 +44,117 @@ def find_aggregate(ledger: Ledger, key_or_id: str) -> Aggregate:
     return aggregate
 
 
-def _closing(event: Any) -> str:
-    return f"{event.effective} ({event.type_name})" if event is not None else ""
+def describe_on(
+    ledger: Ledger,
+    key_or_id: str,
+    *,
+    as_of: When | None = None,
+    position: int | None = None,
+    known_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The state of one aggregate on *as_of* (default today) as known at the cut, and its history.
+
+    Returns
+    -------
+    dict
+        ``as_of`` (the ISO day), ``state`` (see ``state_on``) and ``history``: one
+        ``{"position", "event", "status"}`` per event of the aggregate known at the
+        cut, in recorded order (the status as of *as_of* when it is given).
+    """
+    day = query_day(as_of)
+    aggregate = find_aggregate(ledger, key_or_id)
+    recorded = []
+    for event in aggregate.history:
+        found = ledger.find(event.event_id)
+        recorded.append((found[0] if found else 0, event))
+    cut = [
+        (p, e)
+        for p, e in recorded
+        if (position is None or p <= position) and (known_at is None or e.recorded_at <= known_at)
+    ]
+    live, _ = known(cut)
+    statuses = statuses_of(facts_of(cut), day if as_of is not None else None)
+    return {
+        "as_of": day,
+        "state": state_on(aggregate, live, day),
+        "history": [{"position": p, "event": e, "status": statuses.get(p, "")} for p, e in cut],
+    }
 
 
-def describe(aggregate: Aggregate) -> dict[str, Any]:
-    """Plain-Python state of an aggregate; ``status`` is active, ended or retracted."""
-    state: dict[str, Any] = {"kind": aggregate.kind, "id": str(aggregate.id), "version": aggregate.version}
-    if not aggregate.exists:
-        state["status"] = "retracted"
-        return state
+def state_on(aggregate: Aggregate, live: list[Positioned], day: str) -> dict[str, Any]:
+    """The state of *aggregate* on ISO *day*, from its events that count (``projections.terms.known``).
+
+    Keys, by kind (values as written in the ledger; None when not known):
+
+    - organisation: ``kind``, ``id``, ``key``, ``status`` (``active``, ``not yet registered``,
+      ``dissolved``, ``unregistered``), then ``name_ko``, ``name_en`` (on *day*), ``sector``,
+      ``subtype``, ``identifiers``, ``country``, ``locality``, ``registered`` (its date) and
+      ``dissolved`` (the earliest dated dissolution, ``undated``, or None);
+    - partnership: ``kind``, ``id``, ``status`` (``active``, ``not yet started``, ``ended``,
+      ``retracted``), ``title``, ``parties``, ``start``, ``end`` (its earliest closing date);
+    - agreement: the same with ``not yet signed`` / ``terminated``, ``agreement_kind``, ``title``,
+      ``parties``, ``signed``, ``term_end``, ``end``;
+    - support: the same with ``not yet awarded`` / ``ended`` / ``withdrawn``, ``support_kind``,
+      ``funders``, ``recipients``, ``programme``, ``amount``, ``currency``, ``planned_start``,
+      ``planned_end``, ``title``, ``description``, ``reference``, ``awarded``, ``disbursed`` (by
+      *day*), ``end``.
+    """
+    state: dict[str, Any] = {"kind": aggregate.kind, "id": str(aggregate.id)}
     if isinstance(aggregate, Organisation):
-        reg = aggregate.registered
-        assert reg is not None
-        state.update(
-            key=aggregate.key,
-            name_ko=aggregate.name_ko,
-            name_en=aggregate.name_en,
-            sector=reg.sector,
-            subtype=reg.subtype,
-            identifiers=reg.identifiers,
-            country=reg.country,
-            locality=reg.locality,
-            status="dissolved" if aggregate.is_dissolved else "active",
-            dissolved=str(aggregate.dissolved) if aggregate.dissolved else None,
-            former_names=[
-                " / ".join(n for n in (c.name_ko, c.name_en) if n) + (f" (from {c.effective})" if c.effective else "")
-                for c in aggregate.names[:-1]
-            ],
-        )
-    elif isinstance(aggregate, Partnership):
-        state.update(
-            title=aggregate.formed.title if aggregate.formed else None,
-            parties=[str(p) for p in aggregate.parties],
-            start=str(aggregate.start),
-            ended=_closing(aggregate.ended_event),
-            status="ended" if aggregate.ended_event else "active",
-        )
+        org = organisation_on(live, day)
+        key = org.key or (aggregate.history[0].key if aggregate.history else None)  # type: ignore[attr-defined]
+        state.update(key=key, status=org.status)
+        reg = org.registration
+        if reg is not None:
+            state.update(
+                name_ko=org.name_ko,
+                name_en=org.name_en,
+                sector=reg.sector,
+                subtype=reg.subtype,
+                identifiers=list(reg.identifiers),
+                country=reg.country,
+                locality=reg.locality,
+                registered=_text(reg.effective),
+                dissolved=org.dissolved,
+            )
+        return state
+    relation = relation_on(live, day)
+    state["status"] = relation.status
+    if relation.created is None:
+        return state
+    terms = relation.terms
+    end = _text(relation.closed.effective) if relation.closed is not None else None
+    start = _text(relation.created.effective)
+    if isinstance(aggregate, Partnership):
+        state.update(title=terms["title"], parties=parties_text(terms["parties"]), start=start, end=end)
     elif isinstance(aggregate, Agreement):
-        assert aggregate.signed is not None
         state.update(
-            agreement_kind=aggregate.signed.kind,
-            title=aggregate.title,
-            parties=[str(p) for p in aggregate.parties],
-            signed=str(aggregate.start),
-            term_end=str(aggregate.term_end) if aggregate.term_end else None,
-            amendments=len(aggregate.amendments),
-            terminated=_closing(aggregate.terminated),
-            status="terminated" if aggregate.terminated else "active",
+            agreement_kind=terms["kind"],
+            title=terms["title"],
+            parties=parties_text(terms["parties"]),
+            signed=start,
+            term_end=_text(terms["term_end"]),
+            end=end,
         )
     elif isinstance(aggregate, Support):
-        award = aggregate.awarded
-        assert award is not None
         state.update(
-            support_kind=award.kind,
-            title=aggregate.title,
-            funders=[str(p) for p in award.funders],
-            recipients=[str(p) for p in award.recipients],
-            programme=award.programme,
-            amount=str(aggregate.amount) if aggregate.amount is not None else None,
-            currency=aggregate.currency,
-            awarded=str(award.effective),
-            disbursed=str(aggregate.total_disbursed) if aggregate.disbursed else None,
-            closed=_closing(aggregate.closed),
-            status=("withdrawn" if isinstance(aggregate.closed, Support.Withdrawn) else "ended")
-            if aggregate.closed
-            else "active",
+            support_kind=terms["kind"],
+            funders=parties_text(terms["funders"]),
+            recipients=parties_text(terms["recipients"]),
+            programme=terms["programme"],
+            amount=money_text(terms["amount"]),
+            currency=terms["currency"],
+            planned_start=_text(terms["planned_start"]),
+            planned_end=_text(terms["planned_end"]),
+            title=terms["title"],
+            description=terms["description"],
+            reference=terms["reference"],
+            awarded=start,
+            disbursed=money_text(relation.disbursed),
+            end=end,
         )
-    state["retracted_events"] = [str(e) for e in aggregate.retracted]
-    return {k: v for k, v in state.items() if v not in (None, "", [])}
+    return state
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -38,8 +38,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from os import PathLike
 from typing import IO, Any, TypedDict
@@ -47,12 +46,12 @@ from uuid import UUID
 
 import networkx as nx
 
-from domain.events import LedgerEvent, RetractedMixin
 from domain.ledger import Ledger
-from domain.organisation import Organisation
+from domain.organisation import organisation_id
 from domain.support import Support
 from domain.values import PartialDate
-from projections.timeaxes import first_day
+from projections.terms import Positioned, RelationOn, known, organisation_on, relation_on
+from projections.timeaxes import query_day
 
 PathOrFile = str | PathLike[str] | IO[bytes]
 
@@ -267,45 +266,12 @@ def amount_number(amount: Decimal) -> int | float | None:
     return number if Decimal(repr(number)) == amount else None
 
 
-def _day_of(as_of: date | str | PartialDate | None) -> str | None:
-    return None if as_of is None else first_day(as_of)
-
-
-def _starts_by(when: PartialDate | None, day: str | None) -> bool:
-    return day is None or when is None or when.first_day.isoformat() <= day
-
-
-def _as_it_stood(support: Support, day: str | None) -> Support:
-    """*support* with only the events in effect by ISO *day* (retractions always count)."""
-    if day is None:
-        return support
-    view = Support(support.id)
-    for event in support.history:
-        if isinstance(event, RetractedMixin) or _starts_by(event.effective, day):
-            view.apply(event)
-    return view
-
-
-def _live(support: Support) -> Iterator[LedgerEvent]:
-    """The support's events that still count (neither retracted nor retractions)."""
-    for event in support.history:
-        if event.event_id not in support.retracted and not isinstance(event, RetractedMixin):
-            yield event
-
-
-def _description(support: Support) -> str | None:
-    text = None
-    for event in _live(support):
-        if isinstance(event, (Support.Awarded, Support.Amended)) and event.description:
-            text = event.description
-    return text
-
-
-def _organisation(ledger: Ledger, key: str, prefix: str) -> dict[str, Any] | None:
-    org = ledger.organisation(key)
-    if org is None or org.registered is None:
+def _organisation(events: list[Positioned], key: str, day: str, prefix: str) -> dict[str, Any] | None:
+    """The 360Giving organisation of *key* (its names on *day*), or None when its registration does not count."""
+    org = organisation_on(events, day)
+    registered = org.registration
+    if registered is None:
         return None
-    registered: Organisation.Registered = org.registered
     entry: dict[str, Any] = {
         "id": org_id(registered.identifiers, key, publisher_prefix=prefix),
         "name": org.name_en or org.name_ko or key,
@@ -319,29 +285,28 @@ def _organisation(ledger: Ledger, key: str, prefix: str) -> dict[str, Any] | Non
     return entry
 
 
-def _supports(ledger: Ledger) -> Iterator[Support]:
-    seen: set[UUID] = set()
-    for _, event in ledger.events():
-        if isinstance(event, Support.Awarded) and event.originator_id not in seen:
-            seen.add(event.originator_id)
-            support = ledger.get(event.originator_id)
-            if isinstance(support, Support):
-                yield support
-
-
-def _grant_id(reference: str | None, support_id: UUID, prefix: str, used: set[str]) -> str:
+def _grant_id(reference: str | None, support_id: str, prefix: str, used: set[str]) -> str:
     if reference and reference.startswith(f"{prefix}-") and not re.search(r"\s", reference) and reference not in used:
         return reference
     return f"{prefix}-{support_id}"
 
 
 def export_360giving(
-    ledger: Ledger, *, publisher_prefix: str = "360G-netledger", as_of: date | str | PartialDate | None = None
+    ledger: Ledger,
+    *,
+    publisher_prefix: str = "360G-netledger",
+    as_of: date | str | PartialDate | None = None,
+    position: int | None = None,
+    known_at: datetime | None = None,
 ) -> tuple[dict[str, Any], list[SkippedSupport]]:
     """The ledger's grants as a 360Giving 1.4.3 package, and the supports left out.
 
-    What is exported: one grant per support of kind ``grant`` that, in its current
-    state (after amendments and retractions), has
+    Every grant is exported as it stood on *as_of* (default today; ``"2019"`` is
+    2019-12-31), as known at the cut (*position*, *known_at*; default everything
+    recorded): its terms in force then (amendments apply from their own date), its
+    payments made by then, and the names its organisations had then (docs/time.md).
+
+    What is exported: one grant per support of kind ``grant`` that, on that day, has
 
     - an amount and a currency (a support without an amount is never published as a
       zero-amount grant; an amount recorded as 0 is published as 0);
@@ -350,24 +315,25 @@ def export_360giving(
     - exactly one recipient: the ledger records one amount for the whole support, and
       360Giving's grant is one award to one recipient, so a grant with several
       recipients cannot be split without inventing how the amount was shared;
-    - funders and recipient still registered (360Giving needs each one's name);
+    - funders and recipient registered (360Giving needs each one's name);
     - an amount that JSON can carry exactly (see ``amount_number``).
 
     Every other support is skipped, with the reason: other kinds (loans, guarantees,
-    investment, in-kind help and designations are not grants), withdrawn supports (the
-    grant was cancelled), and supports whose award was retracted (the ledger no longer
-    holds that it happened). A support that ended (ran its course) is still a grant.
-    Partnerships and agreements are never exported and not listed as skipped.
+    investment, in-kind help and designations are not grants), supports awarded after
+    the day, supports withdrawn by then (the grant was cancelled), and supports whose
+    award was retracted (the ledger no longer holds that it happened). A support that
+    ended (ran its course) is still a grant. Partnerships and agreements are never
+    exported and not listed as skipped.
 
     The grant:
 
     - ``id``: the support's ``reference`` when it already starts with
       ``<publisher_prefix>-`` (and no other grant uses it), else
       ``<publisher_prefix>-<support id>``;
-    - ``title``: the current title, else ``Grant from <funders> to <recipient>``;
-      ``description``: the latest description, else the title;
+    - ``title``: the title in force, else ``Grant from <funders> to <recipient>``;
+      ``description``: the description in force, else the title;
     - ``currency``, ``amountAwarded`` (a JSON number, exact), ``awardDate``;
-      ``amountDisbursed`` when money was paid out;
+      ``amountDisbursed`` when money was paid out by the day;
     - ``plannedDates`` when a planned start or end is known, written with its own
       precision (360Giving's planned dates accept ``YYYY``, ``YYYY-MM`` and ``YYYY-MM-DD``);
     - ``fundingOrganization`` (every funder) and ``recipientOrganization`` (the one
@@ -382,10 +348,9 @@ def export_360giving(
     publisher_prefix : str
         The publisher's 360Giving prefix (it starts with ``360G-``).
     as_of : date or date text, optional
-        Export the grants as they stood on this day (effective time, first day of a
-        partial date as in ``projections.timeaxes``): supports awarded after it are
-        skipped, and only amendments, payments and withdrawals in effect by then count.
-        Retractions always count. Names are the current ones.
+        The day (``projections.timeaxes.query_day``).
+    position, known_at : optional
+        The knowledge cut: only the events recorded at or before them.
 
     Returns
     -------
@@ -403,16 +368,26 @@ def export_360giving(
     """
     if not re.fullmatch(r"360G-\S+", publisher_prefix):
         raise ValueError(f"publisher_prefix {publisher_prefix!r} is not a 360Giving prefix (e.g. 360G-netledger)")
-    day = _day_of(as_of)
+    day = query_day(as_of)
+    events: dict[UUID, list[Positioned]] = {}
+    supports: list[UUID] = []
+    for p, e in ledger.events(upto=position):
+        if known_at is not None and e.recorded_at > known_at:
+            continue
+        events.setdefault(e.originator_id, []).append((p, e))
+        if isinstance(e, Support.Awarded):
+            supports.append(e.originator_id)
+    live = {uid: known(found)[0] for uid, found in events.items()}
     grants: list[dict[str, Any]] = []
     skipped: list[SkippedSupport] = []
     used: set[str] = set()
-    for stored in _supports(ledger):
-        support = _as_it_stood(stored, day)
-        outcome = _grant(ledger, stored, support, day, publisher_prefix, used)
+    for uid in supports:
+        support = relation_on(live[uid], day)
+        outcome = _grant(live, str(uid), support, day, publisher_prefix, used)
         if isinstance(outcome, str):
-            award = next(e for e in stored.history if isinstance(e, Support.Awarded))
-            skipped.append({"support_id": str(stored.id), "kind": award.kind, "title": stored.title, "reason": outcome})
+            award = next(e for _, e in events[uid] if isinstance(e, Support.Awarded))
+            title = support.terms.get("title", award.title)
+            skipped.append({"support_id": str(uid), "kind": award.kind, "title": title, "reason": outcome})
         else:
             used.add(outcome["id"])
             grants.append(outcome)
@@ -420,57 +395,61 @@ def export_360giving(
 
 
 def _grant(
-    ledger: Ledger, stored: Support, support: Support, day: str | None, prefix: str, used: set[str]
+    live: dict[UUID, list[Positioned]], support_id: str, support: RelationOn, day: str, prefix: str, used: set[str]
 ) -> dict[str, Any] | str:
     """The 360Giving grant of *support* (as it stood on *day*), or why there is none."""
-    award = support.awarded
-    if stored.awarded is None:
-        return "its award was retracted"
+    award = support.created
     if award is None:
-        return f"awarded on {stored.awarded.effective}, after {day}"
+        return "its award was retracted"
+    assert isinstance(award, Support.Awarded)
+    terms = support.terms
+    if support.status.startswith("not yet"):
+        return f"awarded on {award.effective}, after {day}"
     if award.kind != "grant":
         return f"kind {award.kind!r} is not a grant"
-    if isinstance(support.closed, Support.Withdrawn):
+    if support.status == "withdrawn" and support.closed is not None:
         return f"withdrawn on {support.closed.effective}"
-    if support.amount is None or support.currency is None:
+    amount, currency = terms["amount"], terms["currency"]
+    if amount is None or currency is None:
         return "no amount: a grant is published only with its amount and currency"
     award_date = award.effective
     if award_date is None or award_date.precision != "day":
         return f"award date {award_date} is not known to the day (360Giving needs YYYY-MM-DD)"
     if len(award.recipients) != 1:
         return f"{len(award.recipients)} recipients share one amount: it cannot be split among them"
-    amount = amount_number(support.amount)
-    if amount is None:
-        return f"amount {support.amount} cannot be written exactly as a JSON number"
+    number = amount_number(amount)
+    if number is None:
+        return f"amount {amount} cannot be written exactly as a JSON number"
     funders: list[dict[str, Any]] = []
     missing: list[str] = []
     for party in award.funders:
-        funder = _organisation(ledger, party.key, prefix)
+        funder = _organisation(live.get(organisation_id(party.key), []), party.key, day, prefix)
         if funder is None:
             missing.append(party.key)
         else:
             funders.append(funder)
-    recipient = _organisation(ledger, award.recipients[0].key, prefix)
+    key = award.recipients[0].key
+    recipient = _organisation(live.get(organisation_id(key), []), key, day, prefix)
     if recipient is None:
-        missing.append(award.recipients[0].key)
+        missing.append(key)
     if missing or recipient is None:
         return f"not a registered organisation: {', '.join(missing)}"
-    title = support.title or f"Grant from {' and '.join(f['name'] for f in funders)} to {recipient['name']}"
+    title = terms["title"] or f"Grant from {' and '.join(f['name'] for f in funders)} to {recipient['name']}"
     grant: dict[str, Any] = {
-        "id": _grant_id(award.reference, support.id, prefix, used),
+        "id": _grant_id(award.reference, support_id, prefix, used),
         "title": title,
-        "description": _description(support) or title,
-        "currency": support.currency,
-        "amountAwarded": amount,
+        "description": terms["description"] or title,
+        "currency": currency,
+        "amountAwarded": number,
         "awardDate": award_date.first_day.isoformat(),
     }
-    if support.disbursed:
-        disbursed = amount_number(support.total_disbursed)
+    if support.disbursed is not None:
+        disbursed = amount_number(support.disbursed)
         if disbursed is not None:
             grant["amountDisbursed"] = disbursed
     planned = {
         name: str(value)
-        for name, value in (("startDate", support.planned_start), ("endDate", support.planned_end))
+        for name, value in (("startDate", terms["planned_start"]), ("endDate", terms["planned_end"]))
         if value is not None
     }
     if planned:
@@ -478,9 +457,9 @@ def _grant(
     grant["fundingOrganization"] = funders
     grant["recipientOrganization"] = [recipient]
     if award.programme is not None:
-        programme = ledger.organisation(award.programme)
-        name = programme.name if programme is not None and programme.exists else award.programme
-        grant["grantProgramme"] = [{"code": award.programme, "title": name}]
+        programme = organisation_on(live.get(organisation_id(award.programme), []), day)
+        name = (programme.name_en or programme.name_ko) if programme.registration is not None else None
+        grant["grantProgramme"] = [{"code": award.programme, "title": name or award.programme}]
     return grant
 
 
