@@ -109,6 +109,23 @@ def console_examples(text: str) -> list[Example]:
     return examples
 
 
+def console_outputs(text: str) -> list[list[str]]:
+    """The lines printed under each ``$ `` command of the console blocks, in the order of ``console_examples``."""
+    outputs: list[list[str]] = []
+    for fence in fences(text):
+        if fence.lang != "console":
+            continue
+        continued = False
+        for line in fence.body:
+            if line.startswith("$ ") or continued:
+                if line.startswith("$ "):
+                    outputs.append([])
+                continued = line.endswith("\\")
+            elif outputs:
+                outputs[-1].append(line)
+    return outputs
+
+
 def python_doctest(text: str, name: str) -> doctest.DocTest | None:
     """The ```` ```python ```` blocks of a page as one doctest, line numbers those of the page."""
     lines = [""] * len(text.splitlines())

@@ -17,7 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs.helpers import console_examples, fences, pages, problem, python_doctest, read_page, run_examples
+from tests.docs.helpers import (
+    console_examples,
+    console_outputs,
+    fences,
+    pages,
+    problem,
+    python_doctest,
+    read_page,
+    run_examples,
+)
 
 CONSOLE_PAGES = [p for p in pages() if console_examples(read_page(p))]
 PYTHON_PAGES = [p for p in pages() if any(f.lang == "python" for f in fences(read_page(p)))]
@@ -36,6 +45,20 @@ def test_console_examples_run(page: str, tmp_path: Path, venv_bin: str) -> None:
     results = run_examples(console_examples(read_page(page)), tmp_path, venv_bin)
     problems = [p for p in (problem(page, ran) for ran in results) if p]
     assert not problems, problems[0]
+
+
+#: Pages whose console output is checked line by line (``planner.md`` is checked by tests/cli/test_network_cli.py).
+OUTPUT_PAGES = ("time.md",)
+
+
+@pytest.mark.parametrize("page", OUTPUT_PAGES)
+def test_the_page_prints_what_it_shows(page: str, tmp_path: Path, venv_bin: str) -> None:
+    """Every command prints exactly the lines shown under it (its error output first, as a terminal shows it)."""
+    text = read_page(page)
+    results = run_examples(console_examples(text), tmp_path, venv_bin)
+    for ran, shown in zip(results, console_outputs(text), strict=True):
+        printed = (ran.stderr + ran.stdout).rstrip("\n")
+        assert (printed.split("\n") if printed else []) == shown, f"docs/{page} line {ran.example.line}"
 
 
 @pytest.mark.parametrize("page", PYTHON_PAGES)
