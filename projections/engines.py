@@ -57,8 +57,6 @@ import math
 import os
 import random
 import sys
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -68,6 +66,7 @@ import networkx as nx
 
 from domain.errors import InputError, RuleViolation
 from projections import timeaxes
+from projections.revisions import RevisionCache
 from projections.timeaxes import When, query_day
 
 WEIGHTS: tuple[str, ...] = ("none", "ties", "amount")
@@ -278,7 +277,7 @@ class Prepared:
         return self._engine
 
 
-_cache: weakref.WeakKeyDictionary[nx.Graph, OrderedDict[tuple[Any, ...], Prepared]] = weakref.WeakKeyDictionary()
+_prepared: RevisionCache[Prepared] = RevisionCache(_CACHE_SIZE)
 
 
 def prepare(
@@ -296,20 +295,12 @@ def prepare(
     check_choice(weight, WEIGHTS, "weight")
     day = query_day(as_of)
     types = check_tie_types(tie_types)
-    cacheable = "position" in graph.graph and not nx.is_frozen(graph)
-    key = (graph.graph.get("position"), graph.number_of_nodes(), graph.number_of_edges(), day, types, weight)
-    entries = _cache.get(graph) if cacheable else None
-    if entries is not None and key in entries:
-        entries.move_to_end(key)
-        return entries[key]
-    network = network_on(graph, day)
-    prepared = Prepared(network, _collapse(network, types, weight), weighted=weight != "none")
-    if cacheable:
-        entries = _cache.setdefault(graph, OrderedDict())
-        entries[key] = prepared
-        while len(entries) > _CACHE_SIZE:
-            entries.popitem(last=False)
-    return prepared
+
+    def compute() -> Prepared:
+        network = network_on(graph, day)
+        return Prepared(network, _collapse(network, types, weight), weighted=weight != "none")
+
+    return _prepared.get(graph, (day, types, weight), compute)
 
 
 def _igraph() -> Any:

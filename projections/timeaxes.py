@@ -31,8 +31,6 @@ reads the network through it. The rules are in docs/time.md.
 
 from __future__ import annotations
 
-import weakref
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -41,6 +39,7 @@ from typing import Any
 import networkx as nx
 
 from domain.values import PartialDate, query_day
+from projections.revisions import RevisionCache
 
 When = PartialDate | date | str
 
@@ -157,7 +156,7 @@ def tie_end(attrs: dict[str, Any], u: dict[str, Any], v: dict[str, Any]) -> tupl
 
 # -- the network on a day ------------------------------------------------------------------------
 
-_cache: weakref.WeakKeyDictionary[nx.Graph, OrderedDict[tuple[Any, ...], nx.MultiDiGraph]] = weakref.WeakKeyDictionary()
+_networks: RevisionCache[nx.MultiDiGraph] = RevisionCache(_CACHE_SIZE)
 
 
 def as_of(graph: nx.MultiDiGraph, when: When | None = None) -> nx.MultiDiGraph:
@@ -176,19 +175,7 @@ def as_of(graph: nx.MultiDiGraph, when: When | None = None) -> nx.MultiDiGraph:
     ``graph.graph`` is copied, with ``as_of`` set to the ISO day.
     """
     day = query_day(when)
-    cacheable = "position" in graph.graph and not nx.is_frozen(graph)
-    key = (graph.graph.get("position"), graph.number_of_nodes(), graph.number_of_edges(), day)
-    entries = _cache.get(graph) if cacheable else None
-    if entries is not None and key in entries:
-        entries.move_to_end(key)
-        return entries[key]
-    network = _network_on(graph, day)
-    if cacheable:
-        entries = _cache.setdefault(graph, OrderedDict())
-        entries[key] = network
-        while len(entries) > _CACHE_SIZE:
-            entries.popitem(last=False)
-    return network
+    return _networks.get(graph, (day,), lambda: _network_on(graph, day))
 
 
 def _network_on(graph: nx.MultiDiGraph, day: str) -> nx.MultiDiGraph:
