@@ -55,6 +55,17 @@ class PartialDate:
     def parse(cls, value: object) -> PartialDate:
         if isinstance(value, PartialDate):
             return value
+        if isinstance(value, str):
+            found = _PARSED.get(value)
+            if found is None:
+                found = cls._parse(value)
+                if len(_PARSED) < 100_000:  # dates repeat: one object per spelling, shared
+                    _PARSED[value] = found
+            return found
+        return cls._parse(value)
+
+    @classmethod
+    def _parse(cls, value: object) -> PartialDate:
         if isinstance(value, date):
             return cls.parse(value.isoformat())
         if not isinstance(value, str):
@@ -104,6 +115,9 @@ class PartialDate:
             json_schema_input_schema=core_schema.str_schema(),
         )
 
+
+#: Dates parsed so far, by spelling (``PartialDate`` is immutable).
+_PARSED: dict[str, PartialDate] = {}
 
 _KEY_RE = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9])?")
 KEY_FIX = "use lowercase letters, digits, '-', '_' or '.', e.g. 'postech'"

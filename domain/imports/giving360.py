@@ -2,7 +2,7 @@
 
 Each grant becomes one ``support.awarded`` event and each funding or recipient
 organisation not yet in the ledger one ``organisation.registered`` event, written
-through the ledger's own commands (``cmd_register``, ``cmd_award``) by the import
+through the ledger's own command handlers (``domain.commands``) by the import
 pipeline (``domain.imports.pipeline``: batches in one transaction, all or
 nothing), so every ledger rule and the hash chain apply. The file is read as a
 stream (``ijson``), one grant at a time.
@@ -56,16 +56,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import IO, Any
 from uuid import UUID, uuid5
 
 from domain.errors import InputError, LedgerError, RuleViolation
-from domain.events import Meta
 from domain.imports.pipeline import Command, Item, Problem
-from domain.ledger import Ledger, Outcome, Session, cmd_award, cmd_register
-from domain.organisation import SECTORS, Organisation
-from domain.records import labelled
+from domain.ledger import Ledger
+from domain.organisation import SECTORS, Organisation, organisation_id
+from domain.records import draft
+from domain.support import Support
 from domain.values import Party, countries
 
 NAMESPACE = UUID("0b6f3c52-8d8e-4f7a-9c1e-360a1f1e2b77")
@@ -244,7 +244,7 @@ class _Grant:
 
     @property
     def rounded(self) -> bool:
-        return self.amount != self.data["amountAwarded"]
+        return bool(self.amount != self.data["amountAwarded"])
 
 
 def check_grant(number: int, grant: Any, seen: dict[str, int]) -> tuple[_Grant | None, list[Problem]]:
@@ -385,10 +385,18 @@ class Giving360:
                     country=_country(org.get("addressCountry")),
                 )
                 meta = ledger.meta_for(event_id=organisation_event_id(org_id))
-                self._registrations[org_id] = partial(_register_once, m=meta, fields=fields)
+                try:
+                    registration = draft(Organisation.Registered, meta, fields, organisation_id(key))
+                except LedgerError as exc:
+                    raise exc.at(where) from None
+                # Only organisations not in the ledger when the import started get here (the others are
+                # matched by identifier), and every grant of the file carries the same registration, so
+                # an event with this id can only be that registration: it is not compared again.
+                self._registrations[org_id] = Command(registration, where, once=True)
             # Every grant carries its organisations' registration; the id is a function of the
             # org id, so all but the first find it "already recorded" (in the ledger or this import).
-            commands.append(labelled(where, self._registrations[org_id]))
+            registered = self._registrations[org_id]
+            commands.append(registered if registered.where == where else Command(registered.draft, where, once=True))
             ids.append(organisation_event_id(org_id))
             return key
 
@@ -415,21 +423,8 @@ class Giving360:
             reference=grant.grant_id,
             **grant.planned,
         )
-        commands.append(partial(cmd_award, m=meta, fields=fields))
+        commands.append(Command(draft(Support.Awarded, meta, fields, meta.event_id)))
         return commands, (*ids, meta.event_id)
-
-
-def _register_once(session: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
-    """Register an organisation for its first grant; for the next ones, it is already recorded.
-
-    Only organisations not in the ledger when the import started get here (the others are
-    matched by identifier), and every grant of the file carries the same registration, so an
-    event with this id can only be that registration: no need to compare its content again.
-    """
-    existing = session.find_event(m.event_id)
-    if existing is not None:
-        return Outcome("already recorded", existing)
-    return cmd_register(session, m, fields)
 
 
 __all__ = ["DEFAULT_RECIPIENT_SECTOR", "Giving360", "check_grant", "identifier_of", "iter_grants", "key_of"]

@@ -6,8 +6,9 @@ problems found reading it). ``run_import`` consumes that stream with bounded
 memory:
 
 - every batch of ``BATCH_SIZE`` items runs in one ``Session`` and is saved with
-  one multi-row insert, but all batches go into **one** database transaction
-  (``Ledger.bulk``): the ledger holds all of the import or none of it, even if
+  one multi-row insert per table, but all batches go into **one** database
+  transaction (``Ledger.bulk``, ``domain.bulk``: rules checked against state
+  kept in memory): the ledger holds all of the import or none of it, even if
   the process is killed half-way;
 - a problem in any record (its form, or a ledger rule) is listed with the
   record's number, label and field; by default the whole import is then
@@ -22,6 +23,7 @@ memory:
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -30,7 +32,9 @@ from typing import Any
 from uuid import UUID
 
 from domain.collector import paused_gc
+from domain.commands import execute
 from domain.errors import LedgerError
+from domain.events import LedgerEvent
 from domain.ledger import Ledger, Outcome, Session
 
 #: Records per session and per multi-row insert.
@@ -39,10 +43,32 @@ BATCH_SIZE = 2000
 SHOWN_PROBLEMS = 20
 #: How many rejected records are kept in memory for the rejects file.
 KEPT_REJECTS = 1_000_000
-#: Batches between two full runs of the cyclic garbage collector, which is paused meanwhile.
-COLLECT_EVERY = 50
 
-Command = Callable[[Session], Outcome]
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One command of a record: its draft, and where its problems come from (``fundingOrganization[0]``).
+
+    *once*: the draft is a registration every record of the file carries (a 360Giving
+    organisation's); after the first, the event with its id can only be that one, so
+    it is not compared again.
+    """
+
+    draft: LedgerEvent
+    where: str = ""
+    once: bool = False
+
+    def __call__(self, session: Session) -> Outcome:
+        try:
+            if self.once:
+                existing = session.find_event(self.draft.event_id)
+                if existing is not None:
+                    return Outcome("already recorded", existing)
+            return execute(session, self.draft)
+        except LedgerError as exc:
+            if self.where:
+                raise exc.at(self.where) from None
+            raise
 
 
 @dataclass(frozen=True)
@@ -92,6 +118,7 @@ class Item:
     label: str | None
     commands: list[Command] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: The record as read (a JSON line read in a batch: its bytes, decoded when it is rejected).
     raw: Any = None
     #: What a record is called in messages: "line", "row", "grant".
     noun: str = "record"
@@ -160,6 +187,8 @@ def run_import(
     state = {"problem_count": 0, "bad_records": 0}
 
     def reject(item: Item, found: list[Problem]) -> None:
+        if isinstance(item.raw, bytes):  # a JSON line read in a batch: kept as read until needed
+            item.raw = json.loads(item.raw, parse_float=str)
         state["problem_count"] += len(found)
         state["bad_records"] += 1
         report.rejected += 1
@@ -188,9 +217,8 @@ def run_import(
             elif own:
                 report.already += 1
 
-    with ledger.bulk(commit=not dry_run), paused_gc() as collect:
+    with ledger.bulk(commit=not dry_run), paused_gc():
         batch: list[Item] = []
-        batches = 0
         for item in items:
             report.records += 1
             if item.problems:
@@ -200,9 +228,6 @@ def run_import(
             if len(batch) >= batch_size:
                 flush(batch)
                 batch = []
-                batches += 1
-                if batches % COLLECT_EVERY == 0:
-                    collect()
                 if progress is not None:
                     progress(report.records)
         flush(batch)
