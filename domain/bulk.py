@@ -6,8 +6,9 @@ The commands are the same handlers as for one command; only where their
 sessions load aggregates from, and how the events are written, differ:
 
 - **state**: every aggregate a session creates is *lean* (``Aggregate``: only what
-  its rules read) and stays in the bulk's memory for later sessions, so nothing
-  the bulk wrote is read back or validated again. An aggregate recorded before the
+  its rules read, about 250 bytes) and stays in the bulk's memory for later sessions,
+  so nothing the bulk wrote is read back or validated again (up to ``BULK_CACHE``
+  aggregates). An aggregate recorded before the
   bulk is read once, in the bulk's transaction. Retracting needs an aggregate's
   history: that one aggregate is rebuilt from storage (plus what the session
   recorded of it), then kept whole;
@@ -44,8 +45,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: How many aggregates a bulk keeps at most before dropping the half used least lately (read again if needed).
-BULK_CACHE = 3_000_000
+#: How many aggregates a bulk keeps at most (about 200 MiB of lean state) before dropping the half made first,
+#: read again from storage if needed: memory stays bounded for any file, and an import of a million events
+#: (about 600,000 aggregates) never reads back what it wrote.
+BULK_CACHE = 1_000_000
 #: How many events found recorded a bulk keeps (few are met again and again: a funder's registration).
 BULK_FOUND = 2_000
 
@@ -74,7 +77,7 @@ class Bulk:
     def run(self, work: Callable[[Session], T], event_ids: Collection[UUID] = ()) -> T:
         """One session saved into the open transaction: no retry, the writers' lock is held."""
         aggregates = self.aggregates
-        if len(aggregates) > BULK_CACHE:  # keep the half used last (``Session.load`` keeps that order)
+        if len(aggregates) > BULK_CACHE:  # drop the half made first (read again from storage if needed)
             for stale in list(islice(aggregates, len(aggregates) - BULK_CACHE // 2)):
                 del aggregates[stale]
         session = self.session = Session(self, aggregates)
@@ -90,21 +93,28 @@ class Bulk:
             self.unrecorded = set()
             self.session = None
         events = list(session.new_events.values())
-        if not events:
-            return result
         try:
-            positions = self.write(events)
+            first = self.write(events) if events else 0
         except BaseException:
             self.forget(session.touched)
             raise
-        return with_positions(result, positions)
+        self.keep_lean(session.touched)
+        return with_positions(result, lambda: {event.event_id: first + i for i, event in enumerate(events)})
+
+    def keep_lean(self, aggregate_ids: Collection[UUID]) -> None:
+        """Keep only the lean state of the aggregates read whole (recorded before the bulk, or retracted in it)."""
+        aggregates = self.aggregates
+        for aggregate_id in aggregate_ids:
+            aggregate = aggregates.get(aggregate_id)
+            if aggregate is not None and not aggregate.lean:
+                aggregates[aggregate_id] = aggregate.leaned()
 
     def forget(self, aggregate_ids: Collection[UUID]) -> None:
         for aggregate_id in aggregate_ids:
             self.aggregates.pop(aggregate_id, None)
 
-    def write(self, events: Sequence[LedgerEvent]) -> dict[UUID, int]:
-        """Serialise *events* and write them after the last position: one statement per table."""
+    def write(self, events: Sequence[LedgerEvent]) -> int:
+        """Serialise *events* and write them after the last position, one statement per table; the first position."""
         first = self.last + 1
         rows = []
         for i, event in enumerate(events):
@@ -123,7 +133,7 @@ class Bulk:
                 raise
             raise StorageError("db", f"cannot write to {self.ledger.location}: {exc}", "") from None
         self.last = rows[-1].position
-        return {event.event_id: row.position for event, row in zip(events, rows, strict=True)}
+        return first
 
     # -- the session's source -----------------------------------------------------------
     def load(self, aggregate_id: UUID) -> Aggregate | None:
@@ -146,6 +156,14 @@ class Bulk:
             self.found.clear()
         self.found[event_id] = (position, event)
         return position, event
+
+    def locate(self, event_id: UUID) -> UUID | None:
+        if event_id in self.unrecorded:
+            return None
+        if event_id in self.found:
+            return self.found[event_id][1].originator_id
+        found = self.recorder.find_event(event_id, self.txn)
+        return found[1] if found else None
 
     def with_history(self, aggregate: Aggregate) -> Aggregate:
         """*aggregate* rebuilt whole: what storage holds of it, then what the running session recorded."""

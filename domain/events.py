@@ -174,6 +174,17 @@ class Aggregate:
         else:
             self._apply(event)
 
+    def leaned(self) -> Aggregate:
+        """The lean copy of this aggregate: the same state its rules read, no history."""
+        if self.lean:
+            return self
+        lean = type(self)(self.id, lean=True)
+        for past in self.history:
+            if past.event_id not in self.retracted and not isinstance(past, RetractedMixin):
+                lean._apply(past)
+        lean.version = self.version
+        return lean
+
     def event(self, event_id: UUID) -> LedgerEvent | None:
         for past in self.history:
             if past.event_id == event_id:
@@ -187,6 +198,8 @@ class Aggregate:
         values.update(fields)
         values["originator_id"] = self.id
         values["originator_version"] = self.version + 1
+        if type(meta) is cls and len(values) == len(cls.model_fields):  # a draft of this event: fields in order
+            return constructed(cls, values)
         return construct(cls, values)
 
     def _record(self, event: TEvent) -> TEvent:
@@ -239,8 +252,13 @@ def construct(cls: type[TEvent], values: dict[str, Any]) -> TEvent:
     fields = cls.model_fields
     if len(values) != len(fields) or not values.keys() <= fields.keys():
         return cast(TEvent, cls.model_construct(**values))
+    return constructed(cls, {name: values[name] for name in fields})
+
+
+def constructed(cls: type[TEvent], values: dict[str, Any]) -> TEvent:
+    """``construct`` of values known to hold every field of *cls*, in declaration order."""
     event = cls.__new__(cls)
-    object.__setattr__(event, "__dict__", {name: values[name] for name in fields})
+    object.__setattr__(event, "__dict__", values)
     object.__setattr__(event, "__pydantic_fields_set__", set(values))
     object.__setattr__(event, "__pydantic_extra__", None)
     object.__setattr__(event, "__pydantic_private__", None)

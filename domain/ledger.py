@@ -441,6 +441,10 @@ class _Repository:
     def find(self, event_id: UUID) -> tuple[int, LedgerEvent] | None:
         return self.ledger.find(event_id)
 
+    def locate(self, event_id: UUID) -> UUID | None:
+        found = self.ledger.recorder.find_event(event_id)
+        return found[1] if found else None
+
     def with_history(self, aggregate: Aggregate) -> Aggregate:
         return aggregate
 

@@ -43,7 +43,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field, StrictInt, StrictStr, TypeAdapter, ValidationError, create_model
 
 from domain.errors import InputError
-from domain.events import ENVELOPE, LedgerEvent, Meta, construct, input_error, utc_now
+from domain.events import ENVELOPE, LedgerEvent, Meta, construct, constructed, input_error, utc_now
 from domain.values import OrgKey, Party
 
 if TYPE_CHECKING:
@@ -293,6 +293,8 @@ def record_model(cls: type[LedgerEvent]) -> type[BaseModel]:
     if cls.type_name == "organisation.retracted":
         extra["key"] = (OrgKey | None, None)
     model: type[BaseModel] = create_model(f"{cls.__name__}Record", __base__=cls, **extra)
+    # ``RecordBatch._draft`` relies on it: the event's fields first, in their order, then the record's own.
+    assert list(model.model_fields)[: len(cls.model_fields)] == list(cls.model_fields)
     return model
 
 
@@ -332,13 +334,13 @@ class RecordBatch:
         return drafts
 
     def _draft(self, record: Any, now: datetime) -> LedgerEvent | None:
-        given = record.__dict__
-        if given["originator_id"] is not None or given["originator_version"] is not None:
+        values = dict(record.__dict__)  # the event's fields in order, then the record's own (see ``record_model``)
+        if values["originator_id"] is not None or values["originator_version"] is not None:
             return None
-        type_name = given["type"]
+        type_name = values.pop("type")
+        target = values.pop("aggregate_id")
+        del values["position"], values["version"]
         cls = event_type(type_name)
-        values = {name: given[name] for name in _own_fields(cls)}
-        target = given["aggregate_id"]
         event_id = values["event_id"]
         kind, _, verb = type_name.partition(".")
         # As ``draft_of`` checks them: ids given beside what the type implies are compared as written.
@@ -350,6 +352,9 @@ class RecordBatch:
             originator = UNPLACED
             if type_name == "organisation.retracted":
                 del values["key"]
+                values.update(recorded_at=now, recorded_by=self.recorded_by, originator_id=originator)
+                values["originator_version"] = 1
+                return construct(cls, values)  # no key: the organisation's is taken when it runs
         elif kind == "organisation":
             originator = originator_of(type_name, event_id, values, None)
             if target is not None and target != str(originator):
@@ -365,13 +370,7 @@ class RecordBatch:
         values["recorded_by"] = self.recorded_by
         values["originator_id"] = originator
         values["originator_version"] = 1
-        return construct(cls, values)
-
-
-@cache
-def _own_fields(cls: type[LedgerEvent]) -> tuple[str, ...]:
-    """The fields of *cls* a record gives (all but the aggregate's id and version, and who recorded it when)."""
-    return tuple(f for f in cls.model_fields if f not in ("originator_id", "originator_version", *BOOKKEEPING))
+        return constructed(cls, values)
 
 
 def record_event_ids(record: dict[str, Any]) -> tuple[UUID, ...]:

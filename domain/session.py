@@ -14,9 +14,9 @@ refused.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from uuid import UUID
 
 from domain.errors import InputError, RuleViolation
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from domain.values import Party
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
+
+#: What ``Session.load`` finds for an aggregate not loaded yet (None: known not to exist).
+_UNLOADED: Any = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,9 @@ class Source(Protocol):
     def with_history(self, aggregate: Aggregate) -> Aggregate:
         """*aggregate* with its whole history (a lean one rebuilt from what was recorded)."""
 
+    def locate(self, event_id: UUID) -> UUID | None:
+        """The aggregate id of a recorded event, or None."""
+
 
 class Session:
     """A unit of work: aggregates loaded or created, and the events they will save."""
@@ -75,10 +81,10 @@ class Session:
     def load(self, aggregate_id: UUID) -> Aggregate | None:
         aggregates = self.aggregates
         self.touched.add(aggregate_id)
-        if aggregate_id in aggregates:
-            aggregate = aggregates[aggregate_id] = aggregates.pop(aggregate_id)  # now the last used
-        else:
-            aggregate = aggregates[aggregate_id] = self.source.load(aggregate_id)
+        found = aggregates.get(aggregate_id, _UNLOADED)
+        if found is _UNLOADED:
+            found = aggregates[aggregate_id] = self.source.load(aggregate_id)
+        aggregate: Aggregate | None = found
         if aggregate is not None and not aggregate.version:  # made by ``fresh`` for a command that failed
             return None
         return aggregate
@@ -124,7 +130,8 @@ class Session:
 
     def organisations(self, parties: Sequence[Party]) -> list[Organisation | None]:
         """The aggregates of the parties' organisations, in order (None where none is registered)."""
-        return [self.organisation(party.key) for party in parties]
+        load = self.load
+        return [org if isinstance(org := load(organisation_id(p.key)), Organisation) else None for p in parties]
 
     def organisation(self, key: str) -> Organisation | None:
         found = self.load(organisation_id(key))
@@ -142,6 +149,12 @@ class Session:
     def find_event(self, event_id: UUID) -> LedgerEvent | None:
         found = self._find(event_id)
         return found[1] if found else None
+
+    def locate(self, event_id: UUID) -> UUID | None:
+        """The aggregate id of the event with this id (this session's, or the ledger's), or None."""
+        if event_id in self.new_events:
+            return self.new_events[event_id].originator_id
+        return self.source.locate(event_id)
 
     def _find(self, event_id: UUID) -> tuple[int | None, LedgerEvent] | None:
         """Position (None if not saved yet) and event with this id: this session's, or the ledger's."""
@@ -181,8 +194,17 @@ class Session:
 T = TypeVar("T")
 
 
-def with_positions(result: T, positions: dict[UUID, int]) -> T:
-    """*result* (an ``Outcome`` or a list) with the positions of the events it recorded."""
+def with_positions(result: T, positions: dict[UUID, int] | Callable[[], dict[UUID, int]]) -> T:
+    """*result* (an ``Outcome`` or a list of them) with the positions of the events it recorded.
+
+    *positions* may be a function that makes them, called only if *result* holds an ``Outcome``.
+    """
+    if not isinstance(result, Outcome) and not (
+        isinstance(result, list) and any(isinstance(o, Outcome) for o in result)
+    ):
+        return result
+    if callable(positions):
+        positions = positions()
 
     def fill(outcome: Outcome) -> Outcome:
         if outcome.status == "recorded" and outcome.event.event_id in positions:

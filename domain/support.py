@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from sys import intern
 from typing import ClassVar, Literal
 from uuid import UUID
 
@@ -176,17 +177,18 @@ class Support(Aggregate):
         self.closed_verb: str | None = None
 
     def _apply(self, event: LedgerEvent) -> None:
+        # Kinds and currencies are shared strings: a bulk keeps hundreds of thousands of lean supports.
         if isinstance(event, Support.Awarded):
-            self.exists, self.start, self.support_kind = True, event.effective, event.kind
-            self.amount, self.currency = event.amount, event.currency
+            self.exists, self.start, self.support_kind = True, event.effective, intern(event.kind)
+            self.currency = intern(event.currency) if event.currency else None
             self.planned_start, self.planned_end = event.planned_start, event.planned_end
-            if not self.lean:
-                self.awarded = event
+            if not self.lean:  # the rules never read the amount
+                self.awarded, self.amount = event, event.amount
                 self.title, self.description = event.title, event.description
         elif isinstance(event, Support.Amended):
             if event.amount is not None:
-                self.amount = event.amount
-                self.currency = event.currency or self.currency
+                self.amount = None if self.lean else event.amount
+                self.currency = intern(event.currency) if event.currency else self.currency
             self.planned_start = event.planned_start or self.planned_start
             self.planned_end = event.planned_end or self.planned_end
             if not self.lean:
@@ -194,7 +196,7 @@ class Support(Aggregate):
                 self.description = event.description or self.description
         elif isinstance(event, Support.Disbursed):
             if self.first_paid_in is None:
-                self.first_paid_in = event.currency
+                self.first_paid_in = intern(event.currency)
             if not self.lean:
                 self.disbursed.append(event)
         elif isinstance(event, (Support.Ended, Support.Withdrawn)):

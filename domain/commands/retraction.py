@@ -18,12 +18,12 @@ from domain.session import Outcome, Session
 
 def retract(s: Session, d: LedgerEvent) -> Outcome:
     assert isinstance(d, RetractedMixin)
-    target = s.find_event(d.retracted_event_id)
+    target = s.locate(d.retracted_event_id)
     if target is None:
         if done := s.replayed(d):
             return done
         raise no_such_event(d.retracted_event_id)
-    aggregate = s.load(target.originator_id)
+    aggregate = s.load(target)
     if aggregate is None:  # pragma: no cover - an indexed event always has its aggregate
         raise RuleViolation(
             "retracted_event_id", f"event {d.retracted_event_id} has no aggregate", code="retract.orphan"

@@ -105,7 +105,7 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One record of the file: the commands it stands for, or why it cannot be read.
 

@@ -34,7 +34,7 @@ Two ways in:
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
@@ -227,14 +227,6 @@ class PagedReads:
         """``(originator_id hex, version, topic, state)`` of the event at *position*, as stored."""
         rows = list(self.select_raw_events(position - 1, position, 1))
         return rows[0][1:] if rows else None
-
-
-def stored_rows(events: Iterable[StoredEvent], first: int, event_ids: Iterable[str]) -> list[Row]:
-    """eventsourcing's stored events as ``Row``s at positions *first*, *first* + 1, ..."""
-    return [
-        Row(first + i, stored_id(s.originator_id), s.originator_version, s.topic, s.state, event_id)
-        for i, (s, event_id) in enumerate(zip(events, event_ids, strict=True))
-    ]
 
 
 __all__ = [
