@@ -46,9 +46,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 #: How many aggregates a bulk keeps at most (about 200 MiB of lean state) before dropping the half made first,
-#: read again from storage if needed: memory stays bounded for any file, and an import of a million events
-#: (about 600,000 aggregates) never reads back what it wrote.
-BULK_CACHE = 1_000_000
+#: read again from storage if needed: memory stays bounded for any file (under 300 MiB), and an import of a
+#: million synthetic events (about 580,000 aggregates) never reads back what it wrote.
+BULK_CACHE = 600_000
 #: How many events found recorded a bulk keeps (few are met again and again: a funder's registration).
 BULK_FOUND = 2_000
 

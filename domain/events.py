@@ -91,6 +91,8 @@ class Meta(Envelope):
 class RetractedMixin(BaseModel):
     """Fields of every aggregate's ``Retracted`` event."""
 
+    model_config = ConfigDict(defer_build=True)
+
     requires_effective: ClassVar[bool] = False
 
     retracted_event_id: UUID

@@ -24,7 +24,6 @@ import, ``append``, the demo).
 
 from __future__ import annotations
 
-import getpass
 import os
 import random
 import sqlite3
@@ -63,6 +62,8 @@ def default_actor() -> str:
     actor = os.environ.get("NETLEDGER_ACTOR")
     if actor:
         return actor
+    import getpass  # only when no actor is given
+
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers

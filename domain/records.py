@@ -167,9 +167,14 @@ def originator_of(type_name: str, event_id: UUID, fields: dict[str, Any], aggreg
     return aggregate_id
 
 
-def draft(cls: type[TEvent], meta: Meta, fields: dict[str, Any], originator_id: UUID) -> TEvent:
-    """The validated draft of an event of *cls*: *meta*'s envelope, *fields*, version still unknown."""
-    values = {k: v for k, v in meta.__dict__.items() if v is not None}
+def draft(cls: type[TEvent], meta: Meta | dict[str, Any], fields: dict[str, Any], originator_id: UUID) -> TEvent:
+    """The validated draft of an event of *cls*: *meta*'s envelope, *fields*, version still unknown.
+
+    *meta* is a ``Meta`` (validated on its own first, as a command's options are), or the envelope's
+    values as a dict, then validated with the fields in one call (an importer's records).
+    """
+    given = meta.__dict__ if isinstance(meta, Meta) else meta
+    values = {k: v for k, v in given.items() if v is not None}
     values.update((k, v) for k, v in fields.items() if v is not None)
     values["originator_id"] = originator_id
     values["originator_version"] = 1

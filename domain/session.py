@@ -15,8 +15,7 @@ refused.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar
 from uuid import UUID
 
 from domain.errors import InputError, RuleViolation
@@ -32,9 +31,11 @@ TAggregate = TypeVar("TAggregate", bound=Aggregate)
 _UNLOADED: Any = object()
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What a command did: ``recorded`` a new event, or found it ``already recorded``."""
+class Outcome(NamedTuple):
+    """What a command did: ``recorded`` a new event, or found it ``already recorded``.
+
+    A named tuple: a bulk makes one per event.
+    """
 
     status: Literal["recorded", "already recorded"]
     event: LedgerEvent

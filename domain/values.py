@@ -13,13 +13,10 @@ Party(key='postech', role='partner')
 
 from __future__ import annotations
 
-import calendar
-import csv
 import re
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from typing import Annotated, Any
 
 from pydantic import (
@@ -87,6 +84,8 @@ class PartialDate:
             month = int(m.group(2))
             if not 1 <= month <= 12:
                 raise ValueError(f"invalid date {value!r}: month {month} does not exist")
+            import calendar  # only for a date known to the month
+
             last = calendar.monthrange(year, month)[1]
             return cls(text, "month", date(year, month, 1), date(year, month, last))
         return cls(text, "year", date(year, 1, 1), date(year, 12, 31))
@@ -159,6 +158,9 @@ Identifier = Annotated[str, AfterValidator(_check_identifier)]
 
 @cache
 def _codes(filename: str) -> frozenset[str]:
+    import csv  # on first use: a write that names no currency or country never reads these lists
+    from importlib import resources
+
     with resources.files("domain.data").joinpath(filename).open(encoding="utf-8") as f:
         return frozenset(row["Code"] for row in csv.DictReader(f))
 
@@ -250,7 +252,7 @@ CleanShortText = Annotated[str, AfterValidator(_no_nul), Field(min_length=1, max
 class Party(BaseModel):
     """One organisation taking part in a relation, with its role (free text)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use
 
     key: OrgKey
     role: CleanShortText | None = None

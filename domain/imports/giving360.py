@@ -61,12 +61,13 @@ from typing import IO, Any
 from uuid import UUID, uuid5
 
 from domain.errors import InputError, LedgerError, RuleViolation
+from domain.events import utc_now
 from domain.imports.pipeline import Command, Item, Problem
 from domain.ledger import Ledger
 from domain.organisation import SECTORS, Organisation, organisation_id
 from domain.records import draft
 from domain.support import Support
-from domain.values import Party, countries
+from domain.values import countries
 
 NAMESPACE = UUID("0b6f3c52-8d8e-4f7a-9c1e-360a1f1e2b77")
 #: Sector given to recipient organisations unless told otherwise. 360Giving recipients are
@@ -360,7 +361,6 @@ class Giving360:
         self, grant: _Grant, by_identifier: dict[str, str], keys: set[str]
     ) -> tuple[list[Command], tuple[UUID, ...]]:
         """The grant's commands, and the ids of the events they look up (its registrations', its own)."""
-        ledger = self.ledger
         commands: list[Command] = []
         ids: list[UUID] = []
 
@@ -384,7 +384,7 @@ class Giving360:
                     locality=_short(org.get("addressLocality")),
                     country=_country(org.get("addressCountry")),
                 )
-                meta = ledger.meta_for(event_id=organisation_event_id(org_id))
+                meta = self._envelope(organisation_event_id(org_id))
                 try:
                     registration = draft(Organisation.Registered, meta, fields, organisation_id(key))
                 except LedgerError as exc:
@@ -400,18 +400,18 @@ class Giving360:
             ids.append(organisation_event_id(org_id))
             return key
 
+        # Parties as plain values: the draft validates them with everything else, in one call.
         funders = [
-            Party(key=organisation(o, "funder", f"fundingOrganization[{i}]"), role="funder")
+            {"key": organisation(o, "funder", f"fundingOrganization[{i}]"), "role": "funder"}
             for i, o in enumerate(grant.funders)
         ]
         recipients = [
-            Party(key=organisation(o, self.recipient_sector, f"recipientOrganization[{i}]"), role="recipient")
+            {"key": organisation(o, self.recipient_sector, f"recipientOrganization[{i}]"), "role": "recipient"}
             for i, o in enumerate(grant.recipients)
         ]
         g = grant.data
-        meta = ledger.meta_for(
-            event_id=grant_event_id(grant.grant_id), effective=grant.effective, source=_short(g.get("dataSource"))
-        )
+        event_id = grant_event_id(grant.grant_id)
+        meta = self._envelope(event_id, effective=grant.effective, source=_short(g.get("dataSource")))
         fields: dict[str, Any] = dict(
             kind="grant",
             funders=funders,
@@ -423,8 +423,12 @@ class Giving360:
             reference=grant.grant_id,
             **grant.planned,
         )
-        commands.append(Command(draft(Support.Awarded, meta, fields, meta.event_id)))
-        return commands, (*ids, meta.event_id)
+        commands.append(Command(draft(Support.Awarded, meta, fields, event_id)))
+        return commands, (*ids, event_id)
+
+    def _envelope(self, event_id: UUID, **given: Any) -> dict[str, Any]:
+        """The envelope of a new event, validated with the event's own fields (``records.draft``)."""
+        return {"event_id": event_id, "recorded_at": utc_now(), "recorded_by": self.ledger.actor, **given}
 
 
 __all__ = ["DEFAULT_RECIPIENT_SECTOR", "Giving360", "check_grant", "identifier_of", "iter_grants", "key_of"]

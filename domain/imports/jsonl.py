@@ -72,7 +72,7 @@ def _chunk_items(ledger: Ledger, batch: RecordBatch, chunk: list[tuple[int, byte
     drafts = batch.drafts([raw for _, raw in chunk])
     if drafts is not None:
         for (number, raw), d in zip(chunk, drafts, strict=True):
-            yield Item(number, str(d.event_id), [Command(d)], raw=raw, noun="line", event_ids=(d.event_id,))
+            yield Item(number, None, [Command(d)], raw=raw, noun="line", event_ids=(d.event_id,))
         return
     for number, raw in chunk:  # some line has a problem: read each on its own, to name it
         for _, record, problem in _read_line(number, raw):

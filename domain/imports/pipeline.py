@@ -125,6 +125,12 @@ class Item:
     #: The ids of the events its commands look up, when known: a batch checks them in one query.
     event_ids: tuple[UUID, ...] = ()
 
+    def named(self) -> str | None:
+        """The label; a JSON line read in a batch has none until needed: its event id."""
+        if self.label is None and self.commands:
+            return str(self.commands[-1].draft.event_id)
+        return self.label
+
 
 class ImportRejected(LedgerError):
     """The file was refused as a whole; ``problems`` lists why. Exit 2 if a record was unreadable, else 1."""
@@ -189,6 +195,7 @@ def run_import(
     def reject(item: Item, found: list[Problem]) -> None:
         if isinstance(item.raw, bytes):  # a JSON line read in a batch: kept as read until needed
             item.raw = json.loads(item.raw, parse_float=str)
+        item.label = item.named()
         state["problem_count"] += len(found)
         state["bad_records"] += 1
         report.rejected += 1
@@ -261,7 +268,7 @@ def _work(
             for n, command in enumerate(item.commands, start=1):
                 done.append((n == len(item.commands), command(s)))
         except LedgerError as exc:
-            problem = Problem.of(exc, item.number, item.label, item.noun)
+            problem = Problem.of(exc, item.number, item.named(), item.noun)
             if len(s.new_events) > pending:  # it recorded part of itself: undo by running the batch again
                 raise _Rerun(index, problem) from None
             reject(item, [problem])
