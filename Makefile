@@ -26,9 +26,8 @@ demo: install
 	@echo "picture: $(CURDIR)/pohang.png"
 	@echo "web page: $(CURDIR)/pohang.html (open it in a browser; it works offline)"
 
-test: install system-packages
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+# The checks first (ruff, mypy; strict on domain/), then the whole suite.
+test: lint system-packages
 	$(BIN)/python -m pytest
 
 # The full reliability suites (make test runs their fast variants) and their summary table.
@@ -47,6 +46,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy --strict -p domain
 
 format: install
 	$(BIN)/ruff format .

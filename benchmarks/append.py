@@ -58,8 +58,8 @@ PROBE = """
 import json, sys
 out, sys.argv = sys.argv[1], ["netledger", *sys.argv[2:]]
 try:
-    from cli.main import main
-    main()
+    from cli.main import cli  # not ``main``, which may leave with os._exit before ``finally`` runs
+    cli.main(prog_name="netledger")
 except SystemExit:
     pass
 finally:

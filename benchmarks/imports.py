@@ -17,13 +17,28 @@ from ``tests/pgserver.py``), on an empty ledger (``netledger init`` first, not t
   high-water mark of the memory it had before ``exec``), so this script stays small:
   the input files are written and the ledgers counted by child processes, and the
   parent's own peak is printed at the end (a child peak at that value is the parent's);
-- the floor: the rows the import stored (the events table, read back) inserted with a
+- the raw floor: the rows the import stored (the events table, read back) inserted with a
   plain ``executemany`` into a fresh table of the same shape in one transaction
   (sqlite3 on a new file in WAL mode; psycopg in the same database), and on PostgreSQL
   also with ``COPY`` (which is what the recorder uses). ``vs raw`` is the import's
-  events/s over the plain ``executemany`` events/s (the target is >= 0.4). The floor
-  writes the events table only; the import also writes ``event_index`` and
-  ``event_chain``.
+  events/s over the plain ``executemany`` events/s, insert only. It writes the events
+  table only; the import also writes ``event_index`` and ``event_chain``;
+- two whole-process baselines, each a child process timed like the import (SQLite, a new
+  file in WAL mode):
+
+  - **three-table floor**: read and parse the same file (``json`` per line; the 360Giving
+    package with ``json.load``), build each event's state bytes (compact JSON), compute the
+    leaf and chain hashes (``hashlib``, as ``domain.integrity.chain``), and write the
+    events, index and chain tables with one ``executemany`` each, in one transaction: the
+    least any validated import must do. ``vs 3-table`` = import events/s / its events/s
+    (target >= 0.5);
+  - **eventsourcing direct**: the same records through eventsourcing 9.5.6 used directly
+    (a minimal aggregate, one event per record, ``app.save`` of 1,000 events at a time, no
+    validation, no chain). ``vs es`` = import events/s / its events/s (target >= 1.3).
+
+  Both ratios are also printed by CPU time (user + system, from ``os.wait4``): the three
+  processes run one after the other, so on a busy machine the wall-clock ratios move with
+  the load, the CPU ones much less.
 
 Usage::
 
@@ -128,6 +143,7 @@ def spawn(argv: list[str], folder: Path) -> dict[str, Any]:
     child.returncode = os.waitstatus_to_exitcode(status)
     return {
         "seconds": seconds,
+        "cpu": usage.ru_utime + usage.ru_stime,
         "rc": child.returncode,
         "peak": usage.ru_maxrss / 1024,
         "stdout": out_path.read_text(errors="replace"),
@@ -186,6 +202,108 @@ def child_raw(backend: str, target: str) -> dict[str, Any]:
     return result
 
 
+#: The keys of a ledger record that are bookkeeping, not stored state.
+RECORD_BOOKKEEPING = ("position", "version", "type", "aggregate_id")
+
+
+def baseline_records(path: str, fmt: str) -> Any:
+    """``(aggregate id hex, version, topic, state dict)`` of each event an import of *path* stores (roughly)."""
+    import uuid
+
+    if fmt == "jsonl":
+        with open(path, "rb") as f:
+            for line in f:
+                record = json.loads(line)
+                aggregate = (record.get("aggregate_id") or record["event_id"]).replace("-", "")
+                state = {k: v for k, v in record.items() if k not in RECORD_BOOKKEEPING}
+                yield aggregate, record.get("version") or 1, record["type"], state
+        return
+    with open(path, "rb") as f:
+        grants = json.load(f)["grants"]
+    seen: set[str] = set()
+    for grant in grants:
+        for side in ("fundingOrganization", "recipientOrganization"):
+            for org in grant[side]:
+                if org["id"] not in seen:
+                    seen.add(org["id"])
+                    yield uuid.uuid5(uuid.NAMESPACE_URL, org["id"]).hex, 1, "organisation.registered", org
+        yield uuid.uuid5(uuid.NAMESPACE_URL, grant["id"]).hex, 1, "support.awarded", grant
+
+
+def child_floor(path: str, fmt: str, target: str) -> dict[str, Any]:
+    """The three-table floor, as a whole process: parse, serialise, hash, one executemany per table."""
+    import hashlib
+
+    events, index, chain = [], [], []
+    previous, prev_position = bytes(32), None
+    for position, (aggregate, version, topic, state) in enumerate(baseline_records(path, fmt), start=1):
+        data = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
+        events.append((position, aggregate, version, topic, data))
+        index.append((state.get("event_id") or state.get("id"), position, aggregate, version))
+        canonical = f"netledger-event-v1\n{position}\n{aggregate}\n{version}\n{topic}\n".encode() + data
+        leaf = hashlib.sha256(b"\x00" + canonical).digest()
+        previous = hashlib.sha256(previous + leaf).digest()
+        chain.append((position, prev_position, leaf, previous))
+        prev_position = position
+    with closing(sqlite3.connect(target, isolation_level=None)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(
+            "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
+            "PRIMARY KEY (originator_id, originator_version))"
+        )
+        db.execute(
+            "CREATE TABLE event_index (event_id TEXT PRIMARY KEY, position INTEGER NOT NULL UNIQUE, "
+            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL)"
+        )
+        db.execute(
+            "CREATE TABLE event_chain (position INTEGER PRIMARY KEY, prev_position INTEGER UNIQUE, "
+            "leaf_hash BLOB NOT NULL, chain_hash BLOB NOT NULL)"
+        )
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
+                       "VALUES (?,?,?,?,?)", events)  # fmt: skip
+        db.executemany("INSERT OR IGNORE INTO event_index VALUES (?,?,?,?)", index)
+        db.executemany("INSERT INTO event_chain VALUES (?,?,?,?)", chain)
+        db.execute("COMMIT")
+    return {"rows": len(events)}
+
+
+def child_esdirect(path: str, fmt: str, target: str) -> dict[str, Any]:
+    """eventsourcing 9.5.6 used directly, as a whole process: a minimal aggregate, saves of 1,000 events."""
+    from eventsourcing.application import Application
+    from eventsourcing.domain import Aggregate, event
+
+    class Thing(Aggregate):
+        @event("Created")
+        def __init__(self, state: dict[str, Any]) -> None:
+            self.state = state
+
+        @event("Changed")
+        def change(self, state: dict[str, Any]) -> None:
+            self.state = state
+
+    app = Application(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": target})
+    things: dict[str, Thing] = {}
+    touched: dict[str, Thing] = {}
+    pending = rows = 0
+    for aggregate, _version, _topic, state in baseline_records(path, fmt):
+        thing = things.get(aggregate)
+        if thing is None:
+            thing = things[aggregate] = Thing(state)
+        else:
+            thing.change(state)
+        touched[aggregate] = thing
+        pending += 1
+        rows += 1
+        if pending >= 1000:
+            app.save(*touched.values())
+            touched, pending = {}, 0
+    if touched:
+        app.save(*touched.values())
+    app.close()
+    return {"rows": rows}
+
+
 def child_count(target: str) -> dict[str, Any]:
     from domain.ledger import Ledger
 
@@ -227,12 +345,23 @@ def measure(backend: Backend, folder: Path, label: str, path: Path, fmt: str, ex
         result: dict[str, Any] = {
             "label": label,
             "seconds": run["seconds"],
+            "cpu": run["cpu"],
             "peak": run["peak"],
             "rc": run["rc"],
             "said": run["stderr"].strip().splitlines()[-3:] if run["stderr"].strip() else [],
             "expected": expected,
         }
         result["count"] = child(folder, "count", target)["count"]
+        if backend.name == "sqlite":
+            for baseline in ("floor", "esdirect"):
+                scratch = folder / f"{baseline}.db"
+                done = spawn([sys.executable, __file__, "--child", baseline, str(path), fmt, str(scratch)], folder)
+                if done["rc"]:
+                    raise SystemExit(f"{baseline} failed:\n{done['stderr']}")
+                rows = json.loads(done["stdout"].strip().splitlines()[-1])["rows"]
+                result[baseline] = {"rows": rows, "seconds": done["seconds"], "cpu": done["cpu"], "peak": done["peak"]}
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{scratch}{suffix}").unlink(missing_ok=True)
         if run["rc"] == 0:
             check = spawn([*cli, "verify"], folder)
             result["verify"] = {"seconds": check["seconds"], "rc": check["rc"], "said": check["stdout"].strip()[-300:]}
@@ -243,10 +372,16 @@ def measure(backend: Backend, folder: Path, label: str, path: Path, fmt: str, ex
         backend.drop(target)
 
 
+BASELINES = (("floor", "three-table floor (process)"), ("esdirect", "eventsourcing direct (process)"))
+
+
 def report(backend: Backend, rows: list[dict[str, Any]]) -> None:
     print()
     print(f"[{backend.name}]")
-    print(f"{'':<34}{'events':>11}{'seconds':>9}{'events/s':>10}{'vs raw':>8}{'peak MiB':>10}  check")
+    print(
+        f"{'':<34}{'events':>11}{'seconds':>9}{'events/s':>10}{'vs raw':>8}{'peak MiB':>10}"
+        f"{'vs 3-table':>11}{'vs es':>7}  check"
+    )
     for r in rows:
         rate = r["count"] / r["seconds"]
         raw = r.get("raw")
@@ -254,7 +389,23 @@ def report(backend: Backend, rows: list[dict[str, Any]]) -> None:
         ok = "ok" if r["rc"] == 0 and r["count"] == r["expected"] else f"FAILED (exit {r['rc']})"
         if r["count"] != r["expected"]:
             ok += f" count {r['count']:,} != expected {r['expected']:,}"
-        print(f"{r['label']:<34}{r['count']:>11,}{r['seconds']:>9.1f}{rate:>10,.0f}{vs}{r['peak']:>10,.0f}  {ok}")
+        floor, direct = r.get("floor"), r.get("esdirect")
+        vs_floor = f"{rate / (floor['rows'] / floor['seconds']):>10.2f}x" if floor else f"{'':>11}"
+        vs_es = f"{rate / (direct['rows'] / direct['seconds']):>6.2f}x" if direct else f"{'':>7}"
+        if floor and direct:  # the same ratios by CPU time (user + system): less sensitive to a busy machine
+            by_cpu = r["count"] / r["cpu"]
+            ok_cpu = (
+                f"cpu {r['cpu']:.1f} s: vs 3-table {by_cpu / (floor['rows'] / floor['cpu']):.2f}x, "
+                f"vs es {by_cpu / (direct['rows'] / direct['cpu']):.2f}x"
+            )
+        else:
+            ok_cpu = ""
+        print(
+            f"{r['label']:<34}{r['count']:>11,}{r['seconds']:>9.1f}{rate:>10,.0f}{vs}{r['peak']:>10,.0f}"
+            f"{vs_floor}{vs_es}  {ok}"
+        )
+        if ok_cpu:
+            print(f"{'':<6}{ok_cpu}")
         if r["rc"] != 0 or r["count"] != r["expected"]:
             for line in r["said"]:
                 print(f"{'':<6}| {line}")
@@ -265,6 +416,14 @@ def report(backend: Backend, rows: list[dict[str, Any]]) -> None:
                 f"{'  netledger verify':<34}{'':>11}{v['seconds']:>9.1f}{r['count'] / v['seconds']:>10,.0f}"
                 f"{'':>8}{'':>10}  {state}"
             )
+        for baseline, name in (
+            ("floor", "three-table floor (process)"),
+            ("esdirect", "eventsourcing direct (process)"),
+        ):
+            if baseline in r:
+                b = r[baseline]
+                print(f"{'  ' + name:<34}{b['rows']:>11,}{b['seconds']:>9.1f}{b['rows'] / b['seconds']:>10,.0f}"
+                      f"{'':>8}{b['peak']:>10,.0f}")  # fmt: skip
         if raw:
             for how in ("executemany", "copy"):
                 if how in raw:
@@ -292,6 +451,10 @@ def main() -> None:
         what, rest = args.child[0], args.child[1:]
         if what == "raw":
             print(json.dumps(child_raw(*rest)))
+        elif what == "floor":
+            print(json.dumps(child_floor(*rest)))
+        elif what == "esdirect":
+            print(json.dumps(child_esdirect(*rest)))
         elif what == "count":
             print(json.dumps(child_count(*rest)))
         else:

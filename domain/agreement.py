@@ -6,11 +6,14 @@ optional ``term_end`` says until when it was meant to run.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from collections.abc import Sequence
+from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import Field, field_validator, model_validator
 
-from domain.events import Aggregate, LedgerEvent, Meta, RetractedMixin, check_order
+from domain.events import Aggregate, Envelope, LedgerEvent, RetractedMixin, check_order
+from domain.organisation import Organisation, require_parties
 from domain.partnership import distinct_parties, require_open
 from domain.values import CleanShortText, PartialDate, Party
 
@@ -71,46 +74,82 @@ class Agreement(Aggregate):
 
         type_name: ClassVar[str] = "agreement.retracted"
 
+    __slots__ = (
+        "amendments",
+        "parties",
+        "signed",
+        "start",
+        "term_end",
+        "terminated",
+        "terminated_id",
+        "terminated_on",
+        "title",
+    )
+
     def _reset(self) -> None:
+        super()._reset()
         self.signed: Agreement.Signed | None = None
+        self.start: PartialDate | None = None
         self.title: str | None = None
-        self.parties: list[Party] = []
+        self.parties: list[Party] = self._list()
         self.term_end: PartialDate | None = None
-        self.amendments: list[Agreement.Amended] = []
+        self.amendments: list[Agreement.Amended] = self._list()
         self.terminated: Agreement.Terminated | None = None
+        self.terminated_on: PartialDate | None = None
+        self.terminated_id: UUID | None = None
 
     def _apply(self, event: LedgerEvent) -> None:
         if isinstance(event, Agreement.Signed):
-            self.signed = event
-            self.title, self.parties, self.term_end = event.title, list(event.parties), event.term_end
+            self.exists, self.start = True, event.effective
+            if not self.lean:
+                self.signed = event
+                self.title, self.parties, self.term_end = event.title, list(event.parties), event.term_end
         elif isinstance(event, Agreement.Amended):
-            self.amendments.append(event)
-            self.title = event.title or self.title
-            self.parties = list(event.parties) if event.parties is not None else self.parties
-            self.term_end = event.term_end or self.term_end
+            if not self.lean:
+                self.amendments.append(event)
+                self.title = event.title or self.title
+                self.parties = list(event.parties) if event.parties is not None else self.parties
+                self.term_end = event.term_end or self.term_end
         elif isinstance(event, Agreement.Terminated):
-            self.terminated = event
+            self.terminated_on, self.terminated_id = event.effective, event.event_id
+            if not self.lean:
+                self.terminated = event
 
-    @property
-    def exists(self) -> bool:
-        return self.signed is not None
+    def sign(
+        self,
+        meta: Envelope,
+        *,
+        kind: str,
+        title: str,
+        parties: list[Party],
+        term_end: PartialDate | None,
+        organisations: Sequence[Organisation | None],
+    ) -> Agreement.Signed:
+        """The agreement is signed: every party is a registered organisation, active on that date."""
+        require_parties(parties, organisations, "parties", meta.effective)
+        event = self._new(Agreement.Signed, meta, kind=kind, title=title, parties=parties, term_end=term_end)
+        return self._record(event)
 
-    @property
-    def start(self) -> PartialDate | None:
-        return self.signed.effective if self.signed else None
+    def amend(
+        self,
+        meta: Envelope,
+        *,
+        title: str | None,
+        parties: list[Party] | None,
+        term_end: PartialDate | None,
+        organisations: Sequence[Organisation | None],
+    ) -> Agreement.Amended:
+        """Some terms change: not on a terminated agreement, not before its signing, new parties registered."""
+        require_open(self, self.terminated_on, self.terminated_id, "terminated")
+        check_order(self.start, meta.effective, "effective", "signing date")
+        check_order(self.start, term_end, "term_end", "signing date")
+        if parties is not None:
+            require_parties(parties, organisations, "parties", meta.effective)
+        event = self._new(Agreement.Amended, meta, title=title, parties=parties, term_end=term_end)
+        return self._record(event)
 
-    def sign(self, meta: Meta, **fields: Any) -> LedgerEvent:
-        return self.trigger(Agreement.Signed, meta, **fields)
-
-    def amend(self, meta: Meta, **fields: Any) -> LedgerEvent:
-        event = self.build(Agreement.Amended, meta, **fields)
-        require_open(self, self.terminated, "terminated")
-        check_order(self.start, event.effective, "effective", "signing date")
-        check_order(self.start, event.term_end, "term_end", "signing date")
-        return self.record(event)
-
-    def terminate(self, meta: Meta) -> LedgerEvent:
-        event = self.build(Agreement.Terminated, meta)
-        require_open(self, self.terminated, "terminated")
-        check_order(self.start, event.effective, "effective", "signing date")
-        return self.record(event)
+    def terminate(self, meta: Envelope) -> Agreement.Terminated:
+        """The agreement stops, not before its signing and only once."""
+        require_open(self, self.terminated_on, self.terminated_id, "terminated")
+        check_order(self.start, meta.effective, "effective", "signing date")
+        return self._record(self._new(Agreement.Terminated, meta))

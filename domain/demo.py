@@ -35,9 +35,11 @@ from importlib import resources
 from typing import Any
 from uuid import UUID, uuid5
 
+from domain.commands import execute
 from domain.errors import RuleViolation
-from domain.ledger import Ledger, Outcome, Session, cmd_award, cmd_close, cmd_form, cmd_register
-from domain.support import Support
+from domain.events import LedgerEvent
+from domain.ledger import Ledger, Outcome, Session
+from domain.records import draft, event_type, originator_of
 from domain.values import Party
 
 DEMO_NAMESPACE = UUID("0c6f6d1e-2b0e-4d0a-8d7a-5f0e7f3b9a21")
@@ -78,7 +80,7 @@ class DemoReport:
 
 
 def build_demo(ledger: Ledger) -> DemoReport:
-    """Record the Pohang seed network into an empty ledger, in one transaction."""
+    """Record the Pohang seed network into an empty ledger, in one transaction (a bulk)."""
     if ledger.count():
         raise RuleViolation(
             "db",
@@ -89,51 +91,59 @@ def build_demo(ledger: Ledger) -> DemoReport:
     relations = read_seed("relations.csv")
     report = DemoReport(organisations=organisations)
     founded = {row["object"]: row["date"] for row in relations if row["event_type"] == "establishment"}
+    drafts = [_organisation(ledger, org, founded.get(org["key"])) for org in organisations]
+    drafts += [_relation(ledger, row, relations) for row in relations]
 
     def work(s: Session) -> list[Outcome]:
-        outcomes = []
-        for org in organisations:
-            meta = ledger.meta_for(
-                event_id=demo_event_id(org["key"]),
-                effective=founded.get(org["key"]),
-                source=org["source_url"],
-                note=org["note"],
-            )
-            fields = dict(
-                key=org["key"],
-                name_ko=org["name_ko"] or None,
-                name_en=org["name_en"] or None,
-                sector=org["sector"],
-                subtype=org["org_subtype"] or None,
-                country="KR",
-            )
-            outcomes.append(cmd_register(s, meta, fields))
-        for row in relations:
-            outcomes.append(_relation(ledger, s, row))
-        return outcomes
+        return [execute(s, d) for d in drafts]
 
-    outcomes = ledger.run(work)
+    with ledger.bulk():
+        outcomes = ledger.run(work)
     report.relations = list(zip(relations, outcomes[len(organisations) :], strict=True))
     return report
 
 
-def _relation(ledger: Ledger, s: Session, row: dict[str, str]) -> Outcome:
-    meta = ledger.meta_for(
-        event_id=demo_event_id(row["event_id"]),
-        effective=row["date"],
-        source=row["source_url"],
-        note=f"{row['event_id']}: {row['statement']}",
+def _draft(
+    ledger: Ledger, type_name: str, meta: dict[str, Any], fields: dict[str, Any], target: UUID | None = None
+) -> LedgerEvent:
+    m = ledger.meta_for(**meta)
+    return draft(event_type(type_name), m, fields, originator_of(type_name, m.event_id, fields, target))
+
+
+def _organisation(ledger: Ledger, org: dict[str, str], founded: str | None) -> LedgerEvent:
+    """The registration of *org*, dated *founded* when a row of the seed says when it was established."""
+    meta = {
+        "event_id": demo_event_id(org["key"]),
+        "effective": founded,
+        "source": org["source_url"],
+        "note": org["note"],
+    }
+    fields = dict(
+        key=org["key"],
+        name_ko=org["name_ko"] or None,
+        name_en=org["name_en"] or None,
+        sector=org["sector"],
+        subtype=org["org_subtype"] or None,
+        country="KR",
     )
+    return _draft(ledger, "organisation.registered", meta, fields)
+
+
+def _relation(ledger: Ledger, row: dict[str, str], relations: list[dict[str, str]]) -> LedgerEvent:
+    meta = {
+        "event_id": demo_event_id(row["event_id"]),
+        "effective": row["date"],
+        "source": row["source_url"],
+        "note": f"{row['event_id']}: {row['statement']}",
+    }
     kind = row["event_type"]
     subject, obj, role = row["subject"], row["object"], row["role_of_object"] or None
     money: dict[str, Any] = {"amount": row["amount"], "currency": row["currency"]} if row["amount"] else {}
     if kind == "expiry":  # the designation this row ends is the one of the same subject and object
         designation = next(
-            r
-            for r in read_seed("relations.csv")
-            if r["event_type"] == "designation" and r["subject"] == subject and r["object"] == obj
+            r for r in relations if r["event_type"] == "designation" and r["subject"] == subject and r["object"] == obj
         )
-        return cmd_close(s, meta, Support, demo_event_id(designation["event_id"]), "end")
+        return _draft(ledger, "support.ended", meta, {}, demo_event_id(designation["event_id"]))
     support_kind = {
         "designation": "designation",
         "grant_budget": "grant",
@@ -147,6 +157,6 @@ def _relation(ledger: Ledger, s: Session, row: dict[str, str]) -> Outcome:
             title=row["statement"][:200],
             **money,
         )
-        return cmd_award(s, meta, fields)
+        return _draft(ledger, "support.awarded", meta, fields)
     parties = [Party(key=subject, role=SUBJECT_ROLE.get(kind, "partner")), Party(key=obj, role=role)]
-    return cmd_form(s, meta, dict(parties=parties, title=kind.replace("_", " ")))
+    return _draft(ledger, "partnership.formed", meta, dict(parties=parties, title=kind.replace("_", " ")))

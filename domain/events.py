@@ -8,8 +8,8 @@ set by the ledger) and *who told it* (``recorded_by``), with an optional
 
 Aggregates are plain classes that keep their own history: replaying the
 history (skipping retracted events) gives the current state, so a retraction
-never edits anything. Public methods validate, then ``trigger`` an event;
-``apply`` only changes state.
+never edits anything. Public methods check every rule of their event, then
+record it; ``apply`` only changes state.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from pydantic import (
@@ -85,11 +85,13 @@ class LedgerEvent(Envelope):
 
 
 class Meta(Envelope):
-    """Envelope values supplied by the caller of a command."""
+    """The envelope of a new event, as a command gives it (``recorded_at`` and ``recorded_by`` set by the ledger)."""
 
 
 class RetractedMixin(BaseModel):
     """Fields of every aggregate's ``Retracted`` event."""
+
+    model_config = ConfigDict(defer_build=True)
 
     requires_effective: ClassVar[bool] = False
 
@@ -99,24 +101,42 @@ class RetractedMixin(BaseModel):
 
 TEvent = TypeVar("TEvent", bound=LedgerEvent)
 
+#: What a lean aggregate holds instead of its history and its retractions (see ``Aggregate``): never changed.
+_NO_HISTORY: tuple[LedgerEvent, ...] = ()
+_NONE_RETRACTED: dict[UUID, LedgerEvent] = {}
+_LEAN_LIST: list[Any] = []
+
 
 class Aggregate:
-    """Base aggregate: an id, a version, its history and pending events.
+    """Base aggregate: an id, a version, its history, and the state its rules need.
 
     Subclasses define nested event classes (subclasses of ``LedgerEvent``),
-    ``_reset()`` to blank their state and ``_apply(event)`` to fold one
-    event in. Retractions are handled here once for all aggregates.
+    ``_reset()`` to blank their state and ``_apply(event)`` to fold one event in.
+    Retractions are handled here once for all aggregates.
+
+    A *lean* aggregate (``lean=True``, what a bulk keeps for every aggregate it
+    touches) holds only the compact state its rules read (``exists``, dates,
+    kinds, currencies, the ids of closing events): no history and no event
+    objects, so a million of them fit in memory. Retracting needs the history:
+    the bulk rebuilds that aggregate from storage first.
+
+    Public methods take validated values (a command's draft), check every rule
+    of their event, then ``_record`` it; applying an event only changes state,
+    so replaying a history never re-runs a check.
     """
+
+    __slots__ = ("exists", "history", "id", "lean", "retracted", "version")
 
     kind: ClassVar[str] = ""
     Retracted: ClassVar[type[LedgerEvent]]
 
-    def __init__(self, aggregate_id: UUID) -> None:
+    def __init__(self, aggregate_id: UUID, *, lean: bool = False) -> None:
         self.id = aggregate_id
         self.version = 0
-        self.history: list[LedgerEvent] = []
-        self.retracted: dict[UUID, LedgerEvent] = {}
-        self._pending: list[LedgerEvent] = []
+        self.lean = lean
+        self.history: list[LedgerEvent] | tuple[LedgerEvent, ...] = _NO_HISTORY if lean else []
+        #: Lean aggregates share one empty dict: they never apply a retraction (see ``apply``).
+        self.retracted: dict[UUID, LedgerEvent] = _NONE_RETRACTED if lean else {}
         self._reset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -127,20 +147,26 @@ class Aggregate:
 
     # -- state ---------------------------------------------------------------------
     def _reset(self) -> None:
-        raise NotImplementedError
+        """Blank the state (``exists`` is False until the creating event is applied)."""
+        self.exists = False
+
+    def _list(self) -> list[Any]:
+        """A new empty list for the state of a whole aggregate; for a lean one, the shared empty list it never fills."""
+        return _LEAN_LIST if self.lean else []
 
     def _apply(self, event: LedgerEvent) -> None:
         raise NotImplementedError
 
-    @property
-    def exists(self) -> bool:
-        """False until created, and again once its creating event is retracted."""
-        raise NotImplementedError
-
     def apply(self, event: LedgerEvent) -> None:
         """Fold one stored or new event into the state (never validates)."""
-        self.history.append(event)
         self.version = event.originator_version
+        if self.lean:
+            if isinstance(event, RetractedMixin):
+                raise TypeError("a lean aggregate cannot replay a retraction: rebuild it from its history")
+            self._apply(event)
+            return
+        assert isinstance(self.history, list)
+        self.history.append(event)
         if isinstance(event, RetractedMixin):
             self.retracted[event.retracted_event_id] = event
             self._reset()
@@ -150,67 +176,95 @@ class Aggregate:
         else:
             self._apply(event)
 
+    def leaned(self) -> Aggregate:
+        """The lean copy of this aggregate: the same state its rules read, no history."""
+        if self.lean:
+            return self
+        lean = type(self)(self.id, lean=True)
+        for past in self.history:
+            if past.event_id not in self.retracted and not isinstance(past, RetractedMixin):
+                lean._apply(past)
+        lean.version = self.version
+        return lean
+
     def event(self, event_id: UUID) -> LedgerEvent | None:
         for past in self.history:
             if past.event_id == event_id:
                 return past
         return None
 
-    # -- commands --------------------------------------------------------------------
-    def build(self, cls: type[TEvent], meta: Meta, **fields: Any) -> TEvent:
-        """Validate the next event's shape from *meta* and *fields* (not yet applied)."""
-        try:
-            return cls.model_validate(
-                {
-                    "originator_id": self.id,
-                    "originator_version": self.version + 1,
-                    **{k: v for k, v in meta.__dict__.items() if v is not None},  # = model_dump, cheaper
-                    **{k: v for k, v in fields.items() if v is not None},
-                }
-            )
-        except ValidationError as exc:
-            raise input_error(exc) from None
+    # -- making events -------------------------------------------------------------
+    def _new(self, cls: type[TEvent], meta: Envelope, **fields: Any) -> TEvent:
+        """The next event of this aggregate from validated values (no validation runs again)."""
+        values = dict(meta.__dict__)
+        values.update(fields)
+        values["originator_id"] = self.id
+        values["originator_version"] = self.version + 1
+        if type(meta) is cls and len(values) == len(cls.model_fields):  # a draft of this event: fields in order
+            return constructed(cls, values)
+        return construct(cls, values)
 
-    def record(self, event: TEvent) -> TEvent:
-        """Apply a built event and keep it pending for ``save``."""
+    def _record(self, event: TEvent) -> TEvent:
+        """Apply a new event; the session that called the command saves it."""
         self.apply(event)
-        self._pending.append(event)
         return event
 
-    def trigger(self, cls: type[TEvent], meta: Meta, **fields: Any) -> TEvent:
-        """Build the next event, apply it, keep it pending."""
-        return self.record(self.build(cls, meta, **fields))
-
-    def retract(self, meta: Meta, retracted_event_id: UUID, reason: str) -> LedgerEvent:
+    def retract(self, meta: Envelope, retracted_event_id: UUID, reason: str) -> LedgerEvent:
         """Record that an earlier event of this aggregate no longer counts."""
         target = self.event(retracted_event_id)
         if target is None:
             raise RuleViolation(
                 "retracted_event_id",
                 f"event {retracted_event_id} is not part of {self.kind} {self.id}",
+                code="retract.not_in_aggregate",
             )
         if isinstance(target, RetractedMixin):
             raise RuleViolation(
                 "retracted_event_id",
                 f"event {retracted_event_id} is itself a retraction",
                 "record the original fact again as a new event instead",
+                code="retract.retraction",
             )
         if retracted_event_id in self.retracted:
             raise RuleViolation(
                 "retracted_event_id",
                 f"event {retracted_event_id} is already retracted",
                 f"by event {self.retracted[retracted_event_id].event_id}",
+                code="retract.already",
             )
-        return self.trigger(self.Retracted, meta, retracted_event_id=retracted_event_id, reason=reason)
+        return self._record(
+            self._new(
+                self.Retracted, meta, **self._retraction_fields(), retracted_event_id=retracted_event_id, reason=reason
+            )
+        )
 
-    def collect_events(self) -> list[LedgerEvent]:
-        """Hand the pending events to eventsourcing's ``Application.save``."""
-        events, self._pending = self._pending, []
-        return events
+    def _retraction_fields(self) -> dict[str, Any]:
+        """Fields a retraction of this aggregate carries besides its target and reason."""
+        return {}
 
-    @property
-    def pending(self) -> list[LedgerEvent]:
-        return list(self._pending)
+
+def construct(cls: type[TEvent], values: dict[str, Any]) -> TEvent:
+    """An event of *cls* from values already validated, without validating them again.
+
+    Given every field, it is what ``model_construct`` makes, without its per-field checks
+    (a bulk makes two events per record); given fewer, it is ``model_construct``, which
+    fills in the defaults. The fields are put in declaration order: the serialiser writes
+    them in the order it finds them, and the stored bytes must not depend on who built the event.
+    """
+    fields = cls.model_fields
+    if len(values) != len(fields) or not values.keys() <= fields.keys():
+        return cast(TEvent, cls.model_construct(**values))
+    return constructed(cls, {name: values[name] for name in fields})
+
+
+def constructed(cls: type[TEvent], values: dict[str, Any]) -> TEvent:
+    """``construct`` of values known to hold every field of *cls*, in declaration order."""
+    event = cls.__new__(cls)
+    object.__setattr__(event, "__dict__", values)
+    object.__setattr__(event, "__pydantic_fields_set__", set(values))
+    object.__setattr__(event, "__pydantic_extra__", None)
+    object.__setattr__(event, "__pydantic_private__", None)
+    return event
 
 
 def project(aggregate: Aggregate | None, events: Iterable[LedgerEvent]) -> Aggregate | None:
@@ -223,7 +277,6 @@ def project(aggregate: Aggregate | None, events: Iterable[LedgerEvent]) -> Aggre
 
 
 def utc_now() -> datetime:
-
     return datetime.now(UTC)
 
 

@@ -9,6 +9,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar, Literal
@@ -17,8 +18,8 @@ from uuid import UUID, uuid5
 from pydantic import Field, model_validator
 
 from domain.errors import RuleViolation
-from domain.events import Aggregate, LedgerEvent, Meta, RetractedMixin, check_order
-from domain.values import CleanShortText, Country, Identifier, OrgKey, PartialDate
+from domain.events import Aggregate, Envelope, LedgerEvent, RetractedMixin, check_order
+from domain.values import CleanShortText, Country, Identifier, OrgKey, PartialDate, Party
 
 Sector = Literal[
     "government",
@@ -122,31 +123,35 @@ class Organisation(Aggregate):
 
         key: OrgKey
 
+    __slots__ = ("dissolved", "key", "name_en", "name_ko", "names", "registered", "registered_on", "sector")
+
     # -- state ---------------------------------------------------------------------
     def _reset(self) -> None:
+        super()._reset()
         self.registered: Organisation.Registered | None = None
+        self.registered_on: PartialDate | None = None
+        self.sector: str | None = None
         self.key: str | None = None
         self.name_ko: str | None = None
         self.name_en: str | None = None
-        self.names: list[NameChange] = []
+        self.names: list[NameChange] = self._list()
         self.dissolved: PartialDate | Literal[False] | None = False
 
     def _apply(self, event: LedgerEvent) -> None:
         if isinstance(event, Organisation.Registered):
-            self.registered = event
-            self.key = event.key
+            self.exists = True
+            self.registered_on, self.sector, self.key = event.effective, event.sector, event.key
             self.name_ko, self.name_en = event.name_ko, event.name_en
-            self.names = [NameChange(event.effective, event.name_ko, event.name_en, event.event_id)]
+            if not self.lean:
+                self.registered = event
+                self.names = [NameChange(event.effective, event.name_ko, event.name_en, event.event_id)]
         elif isinstance(event, Organisation.Renamed):
             self.name_ko = event.name_ko or self.name_ko
             self.name_en = event.name_en or self.name_en
-            self.names.append(NameChange(event.effective, event.name_ko, event.name_en, event.event_id))
+            if not self.lean:
+                self.names.append(NameChange(event.effective, event.name_ko, event.name_en, event.event_id))
         elif isinstance(event, Organisation.Dissolved):
             self.dissolved = event.effective
-
-    @property
-    def exists(self) -> bool:
-        return self.registered is not None
 
     @property
     def is_dissolved(self) -> bool:
@@ -158,41 +163,103 @@ class Organisation(Aggregate):
         return self.name_en or self.name_ko or ""
 
     # -- commands --------------------------------------------------------------------
-    def register(self, meta: Meta, **fields: Any) -> LedgerEvent:
+    def register(
+        self,
+        meta: Envelope,
+        *,
+        key: str,
+        sector: str,
+        name_ko: str | None = None,
+        name_en: str | None = None,
+        subtype: str | None = None,
+        identifiers: list[str] | None = None,
+        country: str | None = None,
+        locality: str | None = None,
+    ) -> Organisation.Registered:
+        """An organisation enters the ledger; its key names it for good."""
         if self.exists:
             raise RuleViolation(
                 "key",
                 f"organisation {self.key!r} is already registered",
-                "use 'org rename' to change its names, or choose another key",
+                "rename it to change its names, or choose another key",
+                code="organisation.already_registered",
             )
-        return self.trigger(Organisation.Registered, meta, **fields)
+        event = self._new(
+            Organisation.Registered,
+            meta,
+            key=key,
+            name_ko=name_ko,
+            name_en=name_en,
+            sector=sector,
+            subtype=subtype,
+            identifiers=list(identifiers or ()),
+            country=country,
+            locality=locality,
+        )
+        return self._record(event)
 
-    def rename(self, meta: Meta, name_ko: str | None, name_en: str | None) -> LedgerEvent:
+    def rename(self, meta: Envelope, *, name_ko: str | None, name_en: str | None) -> Organisation.Renamed:
+        """The organisation takes a new name; the old one stays in its history."""
         self._require_active("key")
         if (name_ko or self.name_ko) == self.name_ko and (name_en or self.name_en) == self.name_en:
-            raise RuleViolation("name", "the new names equal the current ones", "give a different name")
-        return self.trigger(Organisation.Renamed, meta, key=self.key, name_ko=name_ko, name_en=name_en)
+            raise RuleViolation(
+                "name", "the new names equal the current ones", "give a different name", code="organisation.same_name"
+            )
+        return self._record(self._new(Organisation.Renamed, meta, key=self.key, name_ko=name_ko, name_en=name_en))
 
-    def dissolve(self, meta: Meta) -> LedgerEvent:
+    def dissolve(self, meta: Envelope) -> Organisation.Dissolved:
+        """The organisation ceases to exist; it joins no relation starting after that."""
         self._require_active("key")
-        registered = self.registered.effective if self.registered else None
-        check_order(registered, meta.effective, "effective", "registration date")
-        return self.trigger(Organisation.Dissolved, meta, key=self.key)
+        check_order(self.registered_on, meta.effective, "effective", "registration date")
+        return self._record(self._new(Organisation.Dissolved, meta, key=self.key))
 
-    def retract(self, meta: Meta, retracted_event_id: UUID, reason: str) -> LedgerEvent:
-        target = self.event(retracted_event_id)
-        if target is None or isinstance(target, RetractedMixin) or retracted_event_id in self.retracted:
-            return super().retract(meta, retracted_event_id, reason)
-        return self.trigger(
-            Organisation.Retracted,
-            meta,
-            key=self.history[0].key,  # type: ignore[attr-defined]
-            retracted_event_id=retracted_event_id,
-            reason=reason,
-        )
+    def _retraction_fields(self) -> dict[str, Any]:
+        return {"key": self.key if self.key is not None else self.history[0].key}  # type: ignore[attr-defined]
 
     def _require_active(self, field: str) -> None:
         if not self.exists:
-            raise RuleViolation(field, f"unknown organisation {self.key!r}", "register it first")
+            raise RuleViolation(
+                field,
+                f"unknown organisation {self.key!r}",
+                "register it first",
+                code="organisation.unknown",
+                subject=self.key or "",
+            )
         if self.is_dissolved:
-            raise RuleViolation(field, f"organisation {self.key!r} is dissolved", "")
+            raise RuleViolation(field, f"organisation {self.key!r} is dissolved", code="organisation.dissolved")
+
+    def require_party(self, field: str, on: PartialDate | None) -> None:
+        """Refuse this organisation as a party to a relation starting *on*.
+
+        A dissolved organisation joins no relation that starts on or after its
+        dissolution (or at all, when either date is unknown); a relation that
+        certainly started before the dissolution can still be recorded.
+        """
+        dissolved = self.dissolved
+        if self.is_dissolved and not (on is not None and dissolved and on.certainly_before(dissolved)):
+            raise RuleViolation(
+                field,
+                f"organisation {self.key!r} is dissolved" + (f" (since {dissolved})" if dissolved else ""),
+                "a dissolved organisation joins no relation starting after its dissolution",
+                code="organisation.dissolved",
+            )
+
+
+def require_parties(
+    parties: Sequence[Party], organisations: Sequence[Organisation | None], field: str, on: PartialDate | None
+) -> None:
+    """Every party is a registered organisation, able to take part in a relation starting *on*.
+
+    *organisations* are the parties' aggregates, in the same order (None where not found).
+    """
+    for i, (party, org) in enumerate(zip(parties, organisations, strict=True)):
+        require_registered(party.key, org, f"{field}[{i}]").require_party(f"{field}[{i}]", on)
+
+
+def require_registered(key: str, org: Organisation | None, field: str) -> Organisation:
+    """*org* if it is the registered organisation *key*; else a ``RuleViolation`` naming *field*."""
+    if org is None or not org.exists:
+        raise RuleViolation(
+            field, f"unknown organisation {key!r}", "register it first", code="organisation.unknown", subject=key
+        )
+    return org

@@ -6,12 +6,15 @@ replayed into another ledger keeps the same ids.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
+from uuid import UUID
 
 from pydantic import Field, field_validator
 
 from domain.errors import RuleViolation
-from domain.events import Aggregate, LedgerEvent, Meta, RetractedMixin, check_order
+from domain.events import Aggregate, Envelope, LedgerEvent, RetractedMixin, check_order
+from domain.organisation import Organisation, require_parties
 from domain.values import CleanShortText, PartialDate, Party
 
 
@@ -50,47 +53,57 @@ class Partnership(Aggregate):
 
         type_name: ClassVar[str] = "partnership.retracted"
 
+    __slots__ = ("ended", "ended_event", "ended_id", "formed", "start")
+
     def _reset(self) -> None:
+        super()._reset()
         self.formed: Partnership.Formed | None = None
+        self.start: PartialDate | None = None
         self.ended: PartialDate | None = None
+        self.ended_id: UUID | None = None
         self.ended_event: Partnership.Ended | None = None
 
     def _apply(self, event: LedgerEvent) -> None:
         if isinstance(event, Partnership.Formed):
-            self.formed = event
+            self.exists, self.start = True, event.effective
+            if not self.lean:
+                self.formed = event
         elif isinstance(event, Partnership.Ended):
-            self.ended_event = event
-            self.ended = event.effective
-
-    @property
-    def exists(self) -> bool:
-        return self.formed is not None
+            self.ended, self.ended_id = event.effective, event.event_id
+            if not self.lean:
+                self.ended_event = event
 
     @property
     def parties(self) -> list[Party]:
         return list(self.formed.parties) if self.formed else []
 
-    @property
-    def start(self) -> PartialDate | None:
-        return self.formed.effective if self.formed else None
+    def form(
+        self,
+        meta: Envelope,
+        *,
+        parties: list[Party],
+        title: str | None,
+        organisations: Sequence[Organisation | None],
+    ) -> Partnership.Formed:
+        """The partnership starts: every party is a registered organisation, active on that date."""
+        require_parties(parties, organisations, "parties", meta.effective)
+        return self._record(self._new(Partnership.Formed, meta, parties=parties, title=title))
 
-    def form(self, meta: Meta, **fields: Any) -> LedgerEvent:
-        return self.trigger(Partnership.Formed, meta, **fields)
-
-    def end(self, meta: Meta) -> LedgerEvent:
-        event = self.build(Partnership.Ended, meta)
-        require_open(self, self.ended_event, "ended")
-        check_order(self.start, event.effective, "effective", "start")
-        return self.record(event)
+    def end(self, meta: Envelope) -> Partnership.Ended:
+        """The partnership stops, not before it started and only once."""
+        require_open(self, self.ended, self.ended_id, "ended")
+        check_order(self.start, meta.effective, "effective", "start")
+        return self._record(self._new(Partnership.Ended, meta))
 
 
-def require_open(aggregate: Aggregate, closing: LedgerEvent | None, verb: str) -> None:
+def require_open(aggregate: Aggregate, closed_on: PartialDate | None, closed_by: UUID | None, verb: str) -> None:
     """Refuse to close a relation that does not exist or is already closed."""
     if not aggregate.exists:
-        raise RuleViolation("id", f"{aggregate.kind} {aggregate.id} was retracted", "")
-    if closing is not None:
+        raise RuleViolation("id", f"{aggregate.kind} {aggregate.id} was retracted", code="relation.retracted")
+    if closed_by is not None:
         raise RuleViolation(
             "id",
-            f"{aggregate.kind} {aggregate.id} is already {verb} (on {closing.effective})",
-            f"retract event {closing.event_id} first if that was a mistake",
+            f"{aggregate.kind} {aggregate.id} is already {verb} (on {closed_on})",
+            f"retract event {closed_by} first if that was a mistake",
+            code="relation.closed",
         )

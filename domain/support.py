@@ -9,13 +9,17 @@ carry no amount.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from sys import intern
+from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import Field, field_validator, model_validator
 
 from domain.errors import RuleViolation
-from domain.events import Aggregate, LedgerEvent, Meta, RetractedMixin, check_order
+from domain.events import Aggregate, Envelope, LedgerEvent, RetractedMixin, check_order
+from domain.organisation import Organisation, require_parties, require_registered
 from domain.partnership import require_open
 from domain.values import Amount, CleanShortText, CleanText, Currency, OrgKey, PartialDate, Party
 
@@ -136,104 +140,203 @@ class Support(Aggregate):
 
         type_name: ClassVar[str] = "support.retracted"
 
+    __slots__ = (
+        "amount",
+        "awarded",
+        "closed",
+        "closed_id",
+        "closed_on",
+        "closed_verb",
+        "currency",
+        "description",
+        "disbursed",
+        "first_paid_in",
+        "planned_end",
+        "planned_start",
+        "start",
+        "support_kind",
+        "title",
+    )
+
     def _reset(self) -> None:
+        super()._reset()
         self.awarded: Support.Awarded | None = None
+        self.start: PartialDate | None = None
+        self.support_kind: str | None = None
         self.amount: Decimal | None = None
         self.currency: str | None = None
+        self.first_paid_in: str | None = None
         self.planned_start: PartialDate | None = None
         self.planned_end: PartialDate | None = None
         self.title: str | None = None
         self.description: str | None = None
-        self.disbursed: list[Support.Disbursed] = []
+        self.disbursed: list[Support.Disbursed] = self._list()
         self.closed: LedgerEvent | None = None
+        self.closed_on: PartialDate | None = None
+        self.closed_id: UUID | None = None
+        self.closed_verb: str | None = None
 
     def _apply(self, event: LedgerEvent) -> None:
+        # Kinds and currencies are shared strings: a bulk keeps hundreds of thousands of lean supports.
         if isinstance(event, Support.Awarded):
-            self.awarded = event
-            self.amount, self.currency = event.amount, event.currency
+            self.exists, self.start, self.support_kind = True, event.effective, intern(event.kind)
+            self.currency = intern(event.currency) if event.currency else None
             self.planned_start, self.planned_end = event.planned_start, event.planned_end
-            self.title = event.title
-            self.description = event.description
+            if not self.lean:  # the rules never read the amount
+                self.awarded, self.amount = event, event.amount
+                self.title, self.description = event.title, event.description
         elif isinstance(event, Support.Amended):
             if event.amount is not None:
-                self.amount = event.amount
-                self.currency = event.currency or self.currency
+                self.amount = None if self.lean else event.amount
+                self.currency = intern(event.currency) if event.currency else self.currency
             self.planned_start = event.planned_start or self.planned_start
             self.planned_end = event.planned_end or self.planned_end
-            self.title = event.title or self.title
-            self.description = event.description or self.description
+            if not self.lean:
+                self.title = event.title or self.title
+                self.description = event.description or self.description
         elif isinstance(event, Support.Disbursed):
-            self.disbursed.append(event)
+            if self.first_paid_in is None:
+                self.first_paid_in = intern(event.currency)
+            if not self.lean:
+                self.disbursed.append(event)
         elif isinstance(event, (Support.Ended, Support.Withdrawn)):
-            self.closed = event
-
-    @property
-    def exists(self) -> bool:
-        return self.awarded is not None
-
-    @property
-    def start(self) -> PartialDate | None:
-        return self.awarded.effective if self.awarded else None
+            self.closed_on, self.closed_id = event.effective, event.event_id
+            self.closed_verb = "withdrawn" if isinstance(event, Support.Withdrawn) else "ended"
+            if not self.lean:
+                self.closed = event
 
     @property
     def paid_in(self) -> str | None:
         """The one currency of this support: the award's, else that of its first payment."""
-        return self.currency or (self.disbursed[0].currency if self.disbursed else None)
+        return self.currency or self.first_paid_in
 
     @property
     def total_disbursed(self) -> Decimal:
         return sum((d.amount for d in self.disbursed), Decimal(0))
 
-    def award(self, meta: Meta, **fields: Any) -> LedgerEvent:
-        return self.trigger(Support.Awarded, meta, **fields)
+    def award(
+        self,
+        meta: Envelope,
+        *,
+        kind: str,
+        funders: list[Party],
+        recipients: list[Party],
+        programme: str | None = None,
+        amount: Decimal | None = None,
+        currency: str | None = None,
+        planned_start: PartialDate | None = None,
+        planned_end: PartialDate | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        reference: str | None = None,
+        organisations: Sequence[Organisation | None],
+        programme_organisation: Organisation | None = None,
+    ) -> Support.Awarded:
+        """Support is awarded: funders and recipients registered and active, a programme of sector programme.
 
-    def amend(self, meta: Meta, **fields: Any) -> LedgerEvent:
-        event = self.build(Support.Amended, meta, **fields)
+        *organisations* are the funders' then the recipients' aggregates, in order.
+        """
+        require_parties(funders, organisations[: len(funders)], "funders", meta.effective)
+        require_parties(recipients, organisations[len(funders) :], "recipients", meta.effective)
+        if programme is not None:
+            found = require_registered(programme, programme_organisation, "programme")
+            found.require_party("programme", meta.effective)
+            if found.sector != "programme":
+                raise RuleViolation(
+                    "programme",
+                    f"{programme!r} is a {found.sector}, not a programme",
+                    "register the programme as an organisation of sector 'programme'",
+                    code="support.not_a_programme",
+                )
+        event = self._new(
+            Support.Awarded,
+            meta,
+            kind=kind,
+            funders=funders,
+            recipients=recipients,
+            programme=programme,
+            amount=amount,
+            currency=currency,
+            planned_start=planned_start,
+            planned_end=planned_end,
+            title=title,
+            description=description,
+            reference=reference,
+        )
+        return self._record(event)
+
+    def amend(
+        self,
+        meta: Envelope,
+        *,
+        amount: Decimal | None = None,
+        currency: str | None = None,
+        planned_start: PartialDate | None = None,
+        planned_end: PartialDate | None = None,
+        title: str | None = None,
+        description: str | None = None,
+    ) -> Support.Amended:
+        """Some terms change: an open support, after its award, in its one currency, dates in order."""
         self._require_open()
-        check_order(self.start, event.effective, "effective", "award date")
-        assert self.awarded is not None
-        if event.amount is not None:
-            if self.awarded.kind in UNPRICED:
-                raise RuleViolation("amount", f"{self.awarded.kind} support carries no amount", "")
-            if event.currency is None and self.paid_in is None:
-                raise RuleViolation("currency", "this support has no currency yet", "give --currency")
-            if event.currency is not None and self.paid_in is not None and event.currency != self.paid_in:
+        check_order(self.start, meta.effective, "effective", "award date")
+        if amount is not None:
+            if self.support_kind in UNPRICED:
+                raise RuleViolation("amount", f"{self.support_kind} support carries no amount", code="support.unpriced")
+            if currency is None and self.paid_in is None:
+                raise RuleViolation(
+                    "currency", "this support has no currency yet", "give its currency", code="support.no_currency"
+                )
+            if currency is not None and self.paid_in is not None and currency != self.paid_in:
                 raise RuleViolation(
                     "currency",
-                    f"{event.currency} differs from this support's {self.paid_in}",
+                    f"{currency} differs from this support's {self.paid_in}",
                     "amounts of one support stay in one currency; withdraw it and award a new one",
+                    code="support.other_currency",
                 )
-        start = event.planned_start or self.planned_start
-        end = event.planned_end or self.planned_end
+        start = planned_start or self.planned_start
+        end = planned_end or self.planned_end
         if start and end and end.certainly_before(start):
-            raise RuleViolation("planned_end", f"{end} is before planned_start {start}", "")
-        return self.record(event)
+            raise RuleViolation("planned_end", f"{end} is before planned_start {start}", code="support.planned_order")
+        event = self._new(
+            Support.Amended,
+            meta,
+            amount=amount,
+            currency=currency,
+            planned_start=planned_start,
+            planned_end=planned_end,
+            title=title,
+            description=description,
+        )
+        return self._record(event)
 
-    def disburse(self, meta: Meta, amount: Any, currency: Any) -> LedgerEvent:
-        event = self.build(Support.Disbursed, meta, amount=amount, currency=currency)
+    def disburse(self, meta: Envelope, *, amount: Decimal, currency: str) -> Support.Disbursed:
+        """Money is paid out: an open, priced support, after its award, in its one currency."""
         self._require_open()
-        check_order(self.start, event.effective, "effective", "award date")
-        assert self.awarded is not None
-        if self.awarded.kind in UNPRICED:
-            raise RuleViolation("amount", f"{self.awarded.kind} support disburses no money", "")
-        if self.paid_in is not None and event.currency != self.paid_in:
+        check_order(self.start, meta.effective, "effective", "award date")
+        if self.support_kind in UNPRICED:
+            raise RuleViolation("amount", f"{self.support_kind} support disburses no money", code="support.unpriced")
+        if self.paid_in is not None and currency != self.paid_in:
             raise RuleViolation(
-                "currency", f"{event.currency} differs from this support's {self.paid_in}", f"use {self.paid_in}"
+                "currency",
+                f"{currency} differs from this support's {self.paid_in}",
+                f"use {self.paid_in}",
+                code="support.other_currency",
             )
-        return self.record(event)
+        return self._record(self._new(Support.Disbursed, meta, amount=amount, currency=currency))
 
-    def end(self, meta: Meta) -> LedgerEvent:
-        return self._close(Support.Ended, meta)
+    def end(self, meta: Envelope) -> Support.Ended:
+        """The support ran its course."""
+        self._require_closable(meta)
+        return self._record(self._new(Support.Ended, meta))
 
-    def withdraw(self, meta: Meta) -> LedgerEvent:
-        return self._close(Support.Withdrawn, meta)
+    def withdraw(self, meta: Envelope) -> Support.Withdrawn:
+        """The support was cancelled before it ran its course."""
+        self._require_closable(meta)
+        return self._record(self._new(Support.Withdrawn, meta))
 
-    def _close(self, cls: type[LedgerEvent], meta: Meta) -> LedgerEvent:
-        event = self.build(cls, meta)
+    def _require_closable(self, meta: Envelope) -> None:
         self._require_open()
-        check_order(self.start, event.effective, "effective", "award date")
-        return self.record(event)
+        check_order(self.start, meta.effective, "effective", "award date")
 
     def _require_open(self) -> None:
-        verb = "withdrawn" if isinstance(self.closed, Support.Withdrawn) else "ended"
-        require_open(self, self.closed, verb)
+        require_open(self, self.closed_on, self.closed_id, self.closed_verb or "ended")

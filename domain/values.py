@@ -13,13 +13,10 @@ Party(key='postech', role='partner')
 
 from __future__ import annotations
 
-import calendar
-import csv
 import re
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from typing import Annotated, Any
 
 from pydantic import (
@@ -57,6 +54,17 @@ class PartialDate:
     def parse(cls, value: object) -> PartialDate:
         if isinstance(value, PartialDate):
             return value
+        if isinstance(value, str):
+            found = _PARSED.get(value)
+            if found is None:
+                found = cls._parse(value)
+                if len(_PARSED) < 100_000:  # dates repeat: one object per spelling, shared
+                    _PARSED[value] = found
+            return found
+        return cls._parse(value)
+
+    @classmethod
+    def _parse(cls, value: object) -> PartialDate:
         if isinstance(value, date):
             return cls.parse(value.isoformat())
         if not isinstance(value, str):
@@ -78,6 +86,8 @@ class PartialDate:
             month = int(m.group(2))
             if not 1 <= month <= 12:
                 raise ValueError(f"invalid date {value!r}: month {month} does not exist")
+            import calendar  # only for a date known to the month
+
             last = calendar.monthrange(year, month)[1]
             return cls(text, "month", date(year, month, 1), date(year, month, last))
         return cls(text, "year", date(year, 1, 1), date(year, 12, 31))
@@ -145,6 +155,9 @@ def query_day(when: PartialDate | date | str | None = None, field: str = "as_of"
         raise InputError(field, str(exc), DATE_FIX) from None
 
 
+#: Dates parsed so far, by spelling (``PartialDate`` is immutable).
+_PARSED: dict[str, PartialDate] = {}
+
 _KEY_RE = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9])?")
 KEY_FIX = "use lowercase letters, digits, '-', '_' or '.', e.g. 'postech'"
 
@@ -185,6 +198,9 @@ Identifier = Annotated[str, AfterValidator(_check_identifier)]
 
 @cache
 def _codes(filename: str) -> frozenset[str]:
+    import csv  # on first use: a write that names no currency or country never reads these lists
+    from importlib import resources
+
     with resources.files("domain.data").joinpath(filename).open(encoding="utf-8") as f:
         return frozenset(row["Code"] for row in csv.DictReader(f))
 
@@ -276,7 +292,7 @@ CleanShortText = Annotated[str, AfterValidator(_no_nul), Field(min_length=1, max
 class Party(BaseModel):
     """One organisation taking part in a relation, with its role (free text)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use
 
     key: OrgKey
     role: CleanShortText | None = None

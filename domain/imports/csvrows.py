@@ -27,9 +27,9 @@ from typing import IO, Any
 from uuid import UUID, uuid5
 
 from domain.errors import InputError, LedgerError
-from domain.imports.pipeline import Item, Problem
+from domain.imports.pipeline import Command, Item, Problem
 from domain.ledger import Ledger
-from domain.records import EVENT_TYPES, command_for, payload_fields, record_event_ids
+from domain.records import TYPE_NAMES, draft_of, event_type, payload_fields, record_event_ids
 
 ENVELOPE_COLUMNS = ("event_id", "aggregate_id", "effective", "source", "note")
 LIST_FIELDS = frozenset({"parties", "funders", "recipients", "identifiers"})
@@ -38,7 +38,7 @@ NAMESPACE = UUID("6a0cf2a4-1b9e-4c3e-9a58-0c5b1d0f3c21")
 
 def csv_columns(type_name: str) -> list[str]:
     """The columns of the layout of *type_name*, in their documented order."""
-    return [*ENVELOPE_COLUMNS, *payload_fields(EVENT_TYPES[type_name])]
+    return [*ENVELOPE_COLUMNS, *payload_fields(event_type(type_name))]
 
 
 def row_event_id(type_name: str, cells: dict[str, str]) -> UUID:
@@ -49,8 +49,8 @@ def row_event_id(type_name: str, cells: dict[str, str]) -> UUID:
 
 def csv_items(ledger: Ledger, stream: IO[bytes], type_name: str | None = None) -> Iterator[Item]:
     """One ``Item`` per data row of the CSV *stream*."""
-    if type_name is not None and type_name not in EVENT_TYPES:
-        raise InputError("type", f"unknown event type {type_name!r}", f"use one of: {', '.join(sorted(EVENT_TYPES))}")
+    if type_name is not None and type_name not in TYPE_NAMES:
+        raise InputError("type", f"unknown event type {type_name!r}", f"use one of: {', '.join(sorted(TYPE_NAMES))}")
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
         yield from _rows(ledger, csv.reader(text), type_name)
@@ -94,8 +94,8 @@ def _check_header(header: list[str], type_name: str | None) -> None:
     if type_name is None and "type" not in header:
         raise InputError("type", "the file has no 'type' column", "add one, or give --type TYPE for a one-type file")
     allowed = set(ENVELOPE_COLUMNS) | {"type"}
-    for name in [type_name] if type_name else EVENT_TYPES:
-        allowed |= set(payload_fields(EVENT_TYPES[name]))
+    for name in [type_name] if type_name else TYPE_NAMES:
+        allowed |= set(payload_fields(event_type(name)))
     for column in header:
         if column not in allowed:
             fix = (
@@ -114,7 +114,7 @@ def _item(ledger: Ledger, number: int, cells: dict[str, str], type_name: str | N
             raise InputError("type", "is empty", "name the row's event type")
         if type_name is not None and row_type != type_name:
             raise InputError("type", f"{row_type!r} in a file of {type_name}", "split the file by type")
-        if row_type not in EVENT_TYPES:
+        if row_type not in TYPE_NAMES:
             raise InputError("type", f"unknown event type {row_type!r}", "see docs/events.md")
         own = set(csv_columns(row_type))
         for column, value in cells.items():
@@ -127,7 +127,7 @@ def _item(ledger: Ledger, number: int, cells: dict[str, str], type_name: str | N
         if "event_id" not in record:
             record["event_id"] = str(row_event_id(row_type, {k: v for k, v in cells.items() if k in own}))
         label = record["event_id"]
-        command = command_for(ledger, record)
+        command = Command(draft_of(record, ledger.meta_for))
         return Item(number, label, [command], raw=cells, noun="line", event_ids=record_event_ids(record))
     except LedgerError as exc:
         return Item(number, label, problems=[Problem.of(exc, number, label, "line")], raw=cells, noun="line")

@@ -2,7 +2,7 @@
 
 Each grant becomes one ``support.awarded`` event and each funding or recipient
 organisation not yet in the ledger one ``organisation.registered`` event, written
-through the ledger's own commands (``cmd_register``, ``cmd_award``) by the import
+through the ledger's own command handlers (``domain.commands``) by the import
 pipeline (``domain.imports.pipeline``: batches in one transaction, all or
 nothing), so every ledger rule and the hash chain apply. The file is read as a
 stream (``ijson``), one grant at a time.
@@ -56,17 +56,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import IO, Any
 from uuid import UUID, uuid5
 
 from domain.errors import InputError, LedgerError, RuleViolation
-from domain.events import Meta
+from domain.events import utc_now
 from domain.imports.pipeline import Command, Item, Problem
-from domain.ledger import Ledger, Outcome, Session, cmd_award, cmd_register
-from domain.organisation import SECTORS, Organisation
-from domain.records import labelled
-from domain.values import Party, countries
+from domain.ledger import Ledger
+from domain.organisation import SECTORS, Organisation, organisation_id
+from domain.records import draft
+from domain.support import Support
+from domain.values import countries
 
 NAMESPACE = UUID("0b6f3c52-8d8e-4f7a-9c1e-360a1f1e2b77")
 #: Sector given to recipient organisations unless told otherwise. 360Giving recipients are
@@ -244,7 +245,7 @@ class _Grant:
 
     @property
     def rounded(self) -> bool:
-        return self.amount != self.data["amountAwarded"]
+        return bool(self.amount != self.data["amountAwarded"])
 
 
 def check_grant(number: int, grant: Any, seen: dict[str, int]) -> tuple[_Grant | None, list[Problem]]:
@@ -360,7 +361,6 @@ class Giving360:
         self, grant: _Grant, by_identifier: dict[str, str], keys: set[str]
     ) -> tuple[list[Command], tuple[UUID, ...]]:
         """The grant's commands, and the ids of the events they look up (its registrations', its own)."""
-        ledger = self.ledger
         commands: list[Command] = []
         ids: list[UUID] = []
 
@@ -384,26 +384,34 @@ class Giving360:
                     locality=_short(org.get("addressLocality")),
                     country=_country(org.get("addressCountry")),
                 )
-                meta = ledger.meta_for(event_id=organisation_event_id(org_id))
-                self._registrations[org_id] = partial(_register_once, m=meta, fields=fields)
+                meta = self._envelope(organisation_event_id(org_id))
+                try:
+                    registration = draft(Organisation.Registered, meta, fields, organisation_id(key))
+                except LedgerError as exc:
+                    raise exc.at(where) from None
+                # Only organisations not in the ledger when the import started get here (the others are
+                # matched by identifier), and every grant of the file carries the same registration, so
+                # an event with this id can only be that registration: it is not compared again.
+                self._registrations[org_id] = Command(registration, where, once=True)
             # Every grant carries its organisations' registration; the id is a function of the
             # org id, so all but the first find it "already recorded" (in the ledger or this import).
-            commands.append(labelled(where, self._registrations[org_id]))
+            registered = self._registrations[org_id]
+            commands.append(registered if registered.where == where else Command(registered.draft, where, once=True))
             ids.append(organisation_event_id(org_id))
             return key
 
+        # Parties as plain values: the draft validates them with everything else, in one call.
         funders = [
-            Party(key=organisation(o, "funder", f"fundingOrganization[{i}]"), role="funder")
+            {"key": organisation(o, "funder", f"fundingOrganization[{i}]"), "role": "funder"}
             for i, o in enumerate(grant.funders)
         ]
         recipients = [
-            Party(key=organisation(o, self.recipient_sector, f"recipientOrganization[{i}]"), role="recipient")
+            {"key": organisation(o, self.recipient_sector, f"recipientOrganization[{i}]"), "role": "recipient"}
             for i, o in enumerate(grant.recipients)
         ]
         g = grant.data
-        meta = ledger.meta_for(
-            event_id=grant_event_id(grant.grant_id), effective=grant.effective, source=_short(g.get("dataSource"))
-        )
+        event_id = grant_event_id(grant.grant_id)
+        meta = self._envelope(event_id, effective=grant.effective, source=_short(g.get("dataSource")))
         fields: dict[str, Any] = dict(
             kind="grant",
             funders=funders,
@@ -415,21 +423,12 @@ class Giving360:
             reference=grant.grant_id,
             **grant.planned,
         )
-        commands.append(partial(cmd_award, m=meta, fields=fields))
-        return commands, (*ids, meta.event_id)
+        commands.append(Command(draft(Support.Awarded, meta, fields, event_id)))
+        return commands, (*ids, event_id)
 
-
-def _register_once(session: Session, m: Meta, fields: dict[str, Any]) -> Outcome:
-    """Register an organisation for its first grant; for the next ones, it is already recorded.
-
-    Only organisations not in the ledger when the import started get here (the others are
-    matched by identifier), and every grant of the file carries the same registration, so an
-    event with this id can only be that registration: no need to compare its content again.
-    """
-    existing = session.find_event(m.event_id)
-    if existing is not None:
-        return Outcome("already recorded", existing)
-    return cmd_register(session, m, fields)
+    def _envelope(self, event_id: UUID, **given: Any) -> dict[str, Any]:
+        """The envelope of a new event, validated with the event's own fields (``records.draft``)."""
+        return {"event_id": event_id, "recorded_at": utc_now(), "recorded_by": self.ledger.actor, **given}
 
 
 __all__ = ["DEFAULT_RECIPIENT_SECTOR", "Giving360", "check_grant", "identifier_of", "iter_grants", "key_of"]

@@ -1,8 +1,11 @@
 """The ledger's own JSON Lines format (what ``netledger log --format jsonl`` prints), read as a stream.
 
-One line at a time: a line that is not UTF-8 or not a JSON object is an
-``unreadable`` record; a well-formed record becomes the command
-``domain.records.command_for`` builds for it, labelled with its event id.
+Lines are read in chunks: each chunk is validated in one call
+(``domain.records.RecordBatch``: one discriminated union, pydantic's ``validate_json``),
+and becomes one command per line, labelled with its event id. A chunk where any line
+has a problem is read again line by line (``domain.records.draft_of``), so every
+problem is named: a line that is not UTF-8 or not a JSON object is an ``unreadable``
+record, a record with a bad field a ``form`` problem.
 """
 
 from __future__ import annotations
@@ -12,51 +15,80 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from domain.errors import LedgerError
-from domain.imports.pipeline import Item, Problem
+from domain.imports.pipeline import Command, Item, Problem
 from domain.ledger import Ledger
-from domain.records import command_for, record_event_ids
+from domain.records import RecordBatch, draft_of, record_event_ids
+
+#: Lines validated in one call.
+CHUNK = 1000
 
 
 def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | None, Problem | None]]:
     """``(line number, object, None)`` or ``(line number, None, problem)`` for each non-blank line."""
     for number, raw in enumerate(stream, start=1):
-        try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError:
-            message = "is not valid UTF-8 (save the file as UTF-8)"
-            yield number, None, Problem(number, None, "", message, "unreadable", "line")
-            continue
-        if not text.strip():
-            continue
-        try:
-            record = _DECODER.decode(text)
-        except json.JSONDecodeError as exc:
-            message = f"is not valid JSON ({exc.msg} at column {exc.colno})"
-            yield number, None, Problem(number, None, "", message, "unreadable", "line")
-            continue
-        except ValueError as exc:
-            yield number, None, Problem(number, None, "", str(exc), "unreadable", "line")
-            continue
-        if not isinstance(record, dict):
-            yield number, None, Problem(number, None, "", "is not a JSON object", "unreadable", "line")
-            continue
-        yield number, record, None
+        yield from _read_line(number, raw)
+
+
+def _read_line(number: int, raw: bytes) -> Iterator[tuple[int, dict[str, Any] | None, Problem | None]]:
+    try:
+        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError:
+        message = "is not valid UTF-8 (save the file as UTF-8)"
+        yield number, None, Problem(number, None, "", message, "unreadable", "line")
+        return
+    if not text.strip():
+        return
+    try:
+        record = _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        message = f"is not valid JSON ({exc.msg} at column {exc.colno})"
+        yield number, None, Problem(number, None, "", message, "unreadable", "line")
+        return
+    except ValueError as exc:
+        yield number, None, Problem(number, None, "", str(exc), "unreadable", "line")
+        return
+    if not isinstance(record, dict):
+        yield number, None, Problem(number, None, "", "is not a JSON object", "unreadable", "line")
+        return
+    yield number, record, None
 
 
 def jsonl_items(ledger: Ledger, stream: IO[bytes]) -> Iterator[Item]:
-    """One ``Item`` per line of *stream*."""
-    for number, record, problem in read_lines(stream):
-        if record is None:
-            assert problem is not None
-            yield Item(number, None, problems=[problem], raw=None, noun="line")
-            continue
-        label = str(record.get("event_id")) if record.get("event_id") is not None else None
-        try:
-            command = command_for(ledger, record)
-        except LedgerError as exc:
-            yield Item(number, label, problems=[Problem.of(exc, number, label, "line")], raw=record, noun="line")
-            continue
-        yield Item(number, label, [command], raw=record, noun="line", event_ids=record_event_ids(record))
+    """One ``Item`` per non-blank line of *stream*."""
+    batch = RecordBatch(ledger.meta_for, ledger.actor)
+    chunk: list[tuple[int, bytes]] = []
+    for number, raw in enumerate(stream, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if raw.strip():
+            chunk.append((number, raw))
+        if len(chunk) >= CHUNK:
+            yield from _chunk_items(ledger, batch, chunk)
+            chunk = []
+    yield from _chunk_items(ledger, batch, chunk)
+
+
+def _chunk_items(ledger: Ledger, batch: RecordBatch, chunk: list[tuple[int, bytes]]) -> Iterator[Item]:
+    drafts = batch.drafts([raw for _, raw in chunk])
+    if drafts is not None:
+        for (number, raw), d in zip(chunk, drafts, strict=True):
+            yield Item(number, None, [Command(d)], raw=raw, noun="line", event_ids=(d.event_id,))
+        return
+    for number, raw in chunk:  # some line has a problem: read each on its own, to name it
+        for _, record, problem in _read_line(number, raw):
+            yield _item(ledger, number, record, problem)
+
+
+def _item(ledger: Ledger, number: int, record: dict[str, Any] | None, problem: Problem | None) -> Item:
+    if record is None:
+        assert problem is not None
+        return Item(number, None, problems=[problem], raw=None, noun="line")
+    label = str(record.get("event_id")) if record.get("event_id") is not None else None
+    try:
+        d = draft_of(record, ledger.meta_for)
+    except LedgerError as exc:
+        return Item(number, label, problems=[Problem.of(exc, number, label, "line")], raw=record, noun="line")
+    return Item(number, label, [Command(d)], raw=record, noun="line", event_ids=record_event_ids(record))
 
 
 def _exact(text: str) -> str:

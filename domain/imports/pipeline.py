@@ -6,8 +6,9 @@ problems found reading it). ``run_import`` consumes that stream with bounded
 memory:
 
 - every batch of ``BATCH_SIZE`` items runs in one ``Session`` and is saved with
-  one multi-row insert, but all batches go into **one** database transaction
-  (``Ledger.bulk``): the ledger holds all of the import or none of it, even if
+  one multi-row insert per table, but all batches go into **one** database
+  transaction (``Ledger.bulk``, ``domain.bulk``: rules checked against state
+  kept in memory): the ledger holds all of the import or none of it, even if
   the process is killed half-way;
 - a problem in any record (its form, or a ledger rule) is listed with the
   record's number, label and field; by default the whole import is then
@@ -22,6 +23,7 @@ memory:
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -30,7 +32,9 @@ from typing import Any
 from uuid import UUID
 
 from domain.collector import paused_gc
+from domain.commands import execute
 from domain.errors import LedgerError
+from domain.events import LedgerEvent
 from domain.ledger import Ledger, Outcome, Session
 
 #: Records per session and per multi-row insert.
@@ -39,10 +43,32 @@ BATCH_SIZE = 2000
 SHOWN_PROBLEMS = 20
 #: How many rejected records are kept in memory for the rejects file.
 KEPT_REJECTS = 1_000_000
-#: Batches between two full runs of the cyclic garbage collector, which is paused meanwhile.
-COLLECT_EVERY = 50
 
-Command = Callable[[Session], Outcome]
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One command of a record: its draft, and where its problems come from (``fundingOrganization[0]``).
+
+    *once*: the draft is a registration every record of the file carries (a 360Giving
+    organisation's); after the first, the event with its id can only be that one, so
+    it is not compared again.
+    """
+
+    draft: LedgerEvent
+    where: str = ""
+    once: bool = False
+
+    def __call__(self, session: Session) -> Outcome:
+        try:
+            if self.once:
+                existing = session.find_event(self.draft.event_id)
+                if existing is not None:
+                    return Outcome("already recorded", existing)
+            return execute(session, self.draft)
+        except LedgerError as exc:
+            if self.where:
+                raise exc.at(self.where) from None
+            raise
 
 
 @dataclass(frozen=True)
@@ -79,7 +105,7 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One record of the file: the commands it stands for, or why it cannot be read.
 
@@ -92,11 +118,18 @@ class Item:
     label: str | None
     commands: list[Command] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: The record as read (a JSON line read in a batch: its bytes, decoded when it is rejected).
     raw: Any = None
     #: What a record is called in messages: "line", "row", "grant".
     noun: str = "record"
     #: The ids of the events its commands look up, when known: a batch checks them in one query.
     event_ids: tuple[UUID, ...] = ()
+
+    def named(self) -> str | None:
+        """The label; a JSON line read in a batch has none until needed: its event id."""
+        if self.label is None and self.commands:
+            return str(self.commands[-1].draft.event_id)
+        return self.label
 
 
 class ImportRejected(LedgerError):
@@ -160,6 +193,9 @@ def run_import(
     state = {"problem_count": 0, "bad_records": 0}
 
     def reject(item: Item, found: list[Problem]) -> None:
+        if isinstance(item.raw, bytes):  # a JSON line read in a batch: kept as read until needed
+            item.raw = json.loads(item.raw, parse_float=str)
+        item.label = item.named()
         state["problem_count"] += len(found)
         state["bad_records"] += 1
         report.rejected += 1
@@ -188,9 +224,8 @@ def run_import(
             elif own:
                 report.already += 1
 
-    with ledger.bulk(commit=not dry_run), paused_gc() as collect:
+    with ledger.bulk(commit=not dry_run), paused_gc():
         batch: list[Item] = []
-        batches = 0
         for item in items:
             report.records += 1
             if item.problems:
@@ -200,9 +235,6 @@ def run_import(
             if len(batch) >= batch_size:
                 flush(batch)
                 batch = []
-                batches += 1
-                if batches % COLLECT_EVERY == 0:
-                    collect()
                 if progress is not None:
                     progress(report.records)
         flush(batch)
@@ -236,7 +268,7 @@ def _work(
             for n, command in enumerate(item.commands, start=1):
                 done.append((n == len(item.commands), command(s)))
         except LedgerError as exc:
-            problem = Problem.of(exc, item.number, item.label, item.noun)
+            problem = Problem.of(exc, item.number, item.named(), item.noun)
             if len(s.new_events) > pending:  # it recorded part of itself: undo by running the batch again
                 raise _Rerun(index, problem) from None
             reject(item, [problem])

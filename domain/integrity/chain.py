@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from uuid import UUID
 
+from domain.errors import RuleViolation
 from domain.integrity.merkle import leaf_hash
 
 GENESIS = bytes(32)
@@ -23,6 +24,10 @@ GENESIS = bytes(32)
 
 class ChainError(Exception):
     """The chain does not end where the log ends: writing would fork or hide damage."""
+
+    def refusal(self) -> RuleViolation:
+        """The ledger's refusal to write onto such a chain."""
+        return RuleViolation("db", f"refusing to write: {self}", "run a verify to see why", code="chain.broken")
 
 
 def canonical_bytes(position: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:

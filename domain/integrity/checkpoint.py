@@ -22,13 +22,14 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from domain.errors import InputError, RuleViolation
 
 HEADER = "netledger checkpoint v1"
 
 
-def _crypto():  # type: ignore[no-untyped-def]
+def _crypto() -> tuple[Any, Any, Any, Any]:
     # Imported on use: the write path never pays for the cryptography package.
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import serialization

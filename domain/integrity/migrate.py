@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from domain.errors import RuleViolation
 from domain.integrity.chain import CREATE_CHAIN, chain_rows
-from domain.storage import SCHEMA_VERSION, LedgerSQLiteRecorder
+from domain.storage import SCHEMA_VERSION
+from domain.storage.sqlite import LedgerSQLiteRecorder
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger

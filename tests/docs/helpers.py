@@ -155,9 +155,16 @@ def sections(text: str, level: int) -> dict[str, str]:
     return found
 
 
+def subcommands(group: click.Group) -> dict[str, click.Command]:
+    """The commands of *group* by name (the top-level group loads its command modules on demand)."""
+    ctx = click.Context(group)
+    found = {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}
+    return {name: command for name, command in found.items() if command is not None}
+
+
 def command_paths(group: click.Group, prefix: tuple[str, ...] = ("netledger",)) -> Iterator[tuple[str, ...]]:
     """Every command and subcommand of the click tree, as ``("netledger", "org", "register")``."""
-    for name, command in sorted(group.commands.items()):
+    for name, command in sorted(subcommands(group).items()):
         path = (*prefix, name)
         yield path
         if isinstance(command, click.Group):
@@ -170,7 +177,7 @@ def leaf_commands() -> dict[tuple[str, ...], click.Command]:
         command: click.Command = cli
         for name in path[1:]:
             assert isinstance(command, click.Group)
-            command = command.commands[name]
+            command = subcommands(command)[name]
         if not isinstance(command, click.Group):
             found[path] = command
     return found
@@ -185,8 +192,8 @@ def invoked_paths(command: str) -> set[tuple[str, ...]]:
     found: set[tuple[str, ...]] = set()
     for m in INVOCATION.finditer(command):
         first, second = m.group(2), m.group(3)
-        sub = cli.commands.get(first)
-        if isinstance(sub, click.Group) and second in sub.commands:
+        sub = subcommands(cli).get(first)
+        if isinstance(sub, click.Group) and second in subcommands(sub):
             found.add(("netledger", first, second))
         elif sub is not None:
             found.add(("netledger", first))

@@ -41,9 +41,15 @@ def state(aggregate: Aggregate | None) -> dict[str, Any]:
         "history": [e.model_dump(mode="json") for e in aggregate.history],
         "retracted": sorted(str(k) for k in aggregate.retracted),
         "fields": {
-            k: v for k, v in vars(aggregate).items() if k not in ("id", "version", "history", "retracted", "_pending")
+            k: v for k, v in attributes(aggregate).items() if k not in ("id", "version", "history", "retracted")
         },
     }
+
+
+def attributes(aggregate: Aggregate) -> dict[str, Any]:
+    """Every attribute of *aggregate* (aggregates keep their state in ``__slots__``)."""
+    names = [name for cls in type(aggregate).__mro__ for name in getattr(cls, "__slots__", ())]
+    return {name: getattr(aggregate, name) for name in names if hasattr(aggregate, name)}
 
 
 # -- an organisation's life, and a second ledger object reading it back ---------------------------------------------

@@ -351,9 +351,9 @@ def test_killed_import_leaves_all_or_nothing(
 #: (the file exists) but before the tables, after the tables but before the ledger's meta, and
 #: on the first batch of events.
 CREATION_POINTS = [
-    "domain.storage:LedgerSQLiteRecorder._create_table",
-    "domain.storage:LedgerSQLiteRecorder.set_meta_defaults",
-    "domain.storage:LedgerSQLiteRecorder._insert_events",
+    "domain.storage.sqlite:LedgerSQLiteRecorder._create_table",
+    "domain.storage.sqlite:LedgerSQLiteRecorder.set_meta_defaults",
+    "domain.storage.sqlite:LedgerSQLiteRecorder.write",
 ]
 
 

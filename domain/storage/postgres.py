@@ -48,8 +48,9 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from domain.errors import InputError
-from domain.integrity.chain import ChainError, chain_rows
-from domain.storage import PagedReads, _event_id
+from domain.integrity.chain import ChainError
+from domain.mapper import event_id_of
+from domain.storage import PagedReads, Row, Transaction, chain_and_index, stored_id
 
 #: URL schemes that select PostgreSQL.
 SCHEMES = ("postgresql", "postgres")
@@ -77,7 +78,7 @@ class Target:
         """eventsourcing's settings for this target (tables are created by ``netledger init`` only)."""
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "APPLICATION_RECORDER_TOPIC": "domain.postgres:LedgerPostgresRecorder",
+            "APPLICATION_RECORDER_TOPIC": "domain.storage.postgres:LedgerPostgresRecorder",
             "POSTGRES_DBNAME": self.dbname,
             "POSTGRES_HOST": self.host,
             "POSTGRES_PORT": str(self.port),
@@ -220,83 +221,92 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
         return bool(row and row["t"])
 
     @contextmanager
-    def pinned(self, *, commit: bool) -> Iterator[None]:
-        """Run every read and write of this recorder in ONE transaction, holding the writers' lock.
+    def begin(self, *, commit: bool) -> Iterator[Transaction]:
+        """ONE transaction holding the writers' advisory lock, as an explicit handle for ``write`` and the reads.
 
-        Inside, reads see what was written before them in the same transaction
-        (nested transactions become savepoints). On leaving, the transaction
-        commits (``commit=True``, and no exception) or rolls back.
+        On leaving, the transaction commits (*commit*, and no exception) or rolls back.
         """
-        datastore = self.datastore
-        with datastore.get_connection() as conn:
-            outer = conn.transaction(force_rollback=not commit)
-            with outer:
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
-
-                @contextmanager
-                def same_connection() -> Iterator[Any]:
-                    yield conn
-
-                @contextmanager
-                def same_transaction(*, commit: bool = False) -> Iterator[Any]:
-                    with conn.cursor() as cursor:  # no savepoint per read: the whole bulk is one transaction
-                        yield cursor
-
-                datastore.get_connection = same_connection  # type: ignore[method-assign]
-                datastore.transaction = same_transaction  # type: ignore[method-assign]
-                try:
-                    yield
-                finally:
-                    del datastore.get_connection
-                    del datastore.transaction
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(force_rollback=not commit),
+            conn.cursor() as cursor,
+        ):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+            yield Transaction(conn, cursor, commit)
 
     # -- the write path --------------------------------------------------------------------
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """One command's events, in a transaction of their own, at the positions after the last one."""
         if not stored_events:
             return []
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            return self.write(curs, stored_events)
+            curs.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+            txn = Transaction(conn, curs, True)
+            first = self.last_position(txn) + 1
+            rows = [
+                Row(first + i, stored_id(s.originator_id), s.originator_version, s.topic, s.state, event_id_of(s))
+                for i, s in enumerate(stored_events)
+            ]
+            self.write(txn, rows)
+            return [r.position for r in rows]
 
-    def write(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[int]:
-        """Insert events, chain rows and index rows with one cursor, inside the caller's transaction."""
-        curs.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
-        curs.execute(self._q("SELECT COALESCE(MAX(notification_id), 0) AS last FROM {events}"))
-        last = int(curs.fetchone()["last"])  # type: ignore[index]
+    def write(self, txn: Transaction, rows: Sequence[Row]) -> None:
+        """Copy in events at their given positions, then their chain and index rows, inside *txn*.
+
+        *txn* holds the advisory lock: the log and the chain must end at the same position,
+        just before the first row.
+        """
+        if not rows:
+            return
+        curs: Cursor[DictRow] = txn.cursor
+        last = self.last_position(txn)
         curs.execute(self._q("SELECT position, chain_hash FROM {chain} ORDER BY position DESC LIMIT 1"))
         head = curs.fetchone()
         if (head["position"] if head else 0) != last:
             raise ChainError(f"the hash chain ends at position {head['position'] if head else 0} but the log at {last}")
-        positions = list(range(last + 1, last + 1 + len(stored_events)))
-        rows = [
-            (s.originator_id, s.originator_version, s.topic, s.state, p)
-            for s, p in zip(stored_events, positions, strict=True)
-        ]
+        previous = (int(head["position"]), bytes(head["chain_hash"])) if head else None
+        chain, index = chain_and_index(rows, previous)
         copy_events = "COPY {events} (originator_id, originator_version, topic, state, notification_id) FROM STDIN"
         with curs.copy(self._q(copy_events)) as copy:
-            for row in rows:
-                copy.write_row(row)
-        previous = (int(head["position"]), bytes(head["chain_hash"])) if head else None
+            for r in rows:
+                copy.write_row((r.originator_id, r.version, r.topic, r.state, r.position))
         with curs.copy(self._q("COPY {chain} FROM STDIN")) as copy:
-            for chained in chain_rows(((p, _hex(o), v, t, s) for o, v, t, s, p in rows), previous):
+            for chained in chain:
                 copy.write_row(chained)
         with curs.copy(self._q("COPY {index} FROM STDIN")) as copy:
-            for s, p in zip(stored_events, positions, strict=True):
-                copy.write_row((_event_id(s), p, _hex(s.originator_id), s.originator_version))
-        return positions
+            for indexed in index:
+                copy.write_row(indexed)
+
+    def last_position(self, txn: Transaction) -> int:
+        """The last position of the log, read in *txn*."""
+        txn.cursor.execute(self._q("SELECT COALESCE(MAX(notification_id), 0) AS last FROM {events}"))
+        return int(txn.cursor.fetchone()["last"])
+
+    def select_stored(self, txn: Transaction, originator_id: UUID) -> list[StoredEvent]:
+        """The stored events of one aggregate, in version order, read in *txn*."""
+        txn.cursor.execute(
+            self._q(
+                "SELECT originator_version, topic, state FROM {events} WHERE originator_id=%s "
+                "ORDER BY originator_version"
+            ),
+            (originator_id,),
+        )
+        return [
+            StoredEvent(originator_id, r["originator_version"], r["topic"], _bytes(r["state"]))
+            for r in txn.cursor.fetchall()
+        ]
 
     # -- reads (the same interface as LedgerSQLiteRecorder) ------------------------------
-    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def _rows(
+        self, statement: str, params: Sequence[Any] = (), txn: Transaction | None = None
+    ) -> list[tuple[Any, ...]]:
+        if txn is not None:
+            txn.cursor.execute(self._q(statement), params)
+            return [tuple(r.values()) for r in txn.cursor.fetchall()]
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._q(statement), params)
             return [tuple(r.values()) for r in c.fetchall()]
-
-    def find_event(self, event_id: UUID) -> tuple[int, UUID, int] | None:
-        """Position, aggregate id and version of the event with this id, if recorded."""
-        rows = self._rows(
-            "SELECT position, originator_id, originator_version FROM {index} WHERE event_id=%s", (str(event_id),)
-        )
-        return (int(rows[0][0]), UUID(rows[0][1]), int(rows[0][2])) if rows else None
 
     def heads(self) -> tuple[int, int]:
         """The last event position and the last chain position, read together."""
@@ -325,7 +335,7 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
             upto,
             page,
         ):
-            yield p, _hex(o), v, t, _bytes(s)
+            yield p, stored_id(o), v, t, _bytes(s)
 
     def count_events(self) -> int:
         return int(self._rows("SELECT COUNT(*) FROM {events}")[0][0])
@@ -345,10 +355,6 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
         with self.datastore.transaction(commit=True) as c:
             for k, v in values.items():
                 c.execute(self._q("INSERT INTO {meta} VALUES (%s, %s) ON CONFLICT (key) DO NOTHING"), (k, v))
-
-
-def _hex(originator_id: UUID | str) -> str:
-    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
 
 
 def _bytes(value: Any) -> Any:

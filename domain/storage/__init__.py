@@ -1,0 +1,241 @@
+"""Storage: what every recorder of a ledger offers, and the rows it writes beside the events.
+
+A ledger is stored by one of two recorders, both built on eventsourcing's
+application recorders (table creation, ``select_events``, ``select_notifications``,
+the connection pool), both writing the same three tables of their own in the
+**same transaction** as the events:
+
+- ``event_index``: ``event_id`` -> (position, aggregate id, version), so an
+  event is found by its id without scanning; its primary key also stops two
+  writers recording one ``event_id`` twice;
+- ``event_chain``: the leaf and chain hash of every event
+  (``domain.integrity.chain``), so no event ever exists without its hash;
+- ``ledger_meta``: the ledger's name, id and schema version.
+
+``domain.storage.sqlite.LedgerSQLiteRecorder`` keeps them in one SQLite file,
+``domain.storage.postgres.LedgerPostgresRecorder`` in a PostgreSQL database.
+``LedgerRecorder`` is the protocol both follow.
+
+Two ways in:
+
+- one command's events go through eventsourcing's event store
+  (``Application.events.put`` -> ``insert_events``), which opens and commits its
+  own transaction, into which the recorder adds the chain and index rows;
+- a bulk (an import, ``append``, the demo) opens ONE transaction with
+  ``recorder.begin(commit=...)``, which holds the writers' lock and returns an
+  explicit ``Transaction`` handle; every read and write of the bulk passes that
+  handle (``write(txn, rows)``, ``recorded_among(ids, txn)``, ``find_event(id,
+  txn)``, ``select_stored(txn, ...)``), and leaving the block commits or rolls back.
+
+>>> is_url("postgresql://u@h/db"), is_url("ledger.db")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, StoredEvent
+
+from domain.integrity.chain import ChainError, chain_rows
+
+#: Version of the ledger's own table layout, stored in ``ledger_meta``.
+#: 1: events and event_index. 2: adds the hash chain (``event_chain``) and
+#: append-only triggers; ``netledger migrate`` brings a version 1 ledger up.
+SCHEMA_VERSION = 2
+
+
+def is_url(target: str | os.PathLike[str]) -> bool:
+    """True for a ``postgresql://`` (or ``postgres://``) URL, which selects PostgreSQL storage."""
+    return (
+        isinstance(target, str)
+        and target.split("://", 1)[0].lower() in ("postgresql", "postgres")
+        and ("://" in target)
+    )
+
+
+class Row(NamedTuple):
+    """One event as a bulk writes it: its position is given, not taken from the database."""
+
+    position: int
+    originator_id: str  # 32 lowercase hex digits, as stored
+    version: int
+    topic: str
+    state: bytes
+    event_id: str
+
+
+@dataclass
+class Transaction:
+    """The handle of one open transaction: its connection and cursor, and whether leaving it commits.
+
+    Made only by ``recorder.begin``; a recorder method given one runs inside it (and sees what
+    was written in it), a method given none runs in a transaction of its own.
+    """
+
+    connection: Any
+    cursor: Any
+    commit: bool
+
+
+def chain_and_index(rows: Sequence[Row], head: tuple[int, bytes] | None) -> tuple[list[Any], list[Any]]:
+    """The ``event_chain`` and ``event_index`` rows of *rows*, continuing the chain from *head*.
+
+    Refuses (``ChainError``) rows that do not start right after the chain's last position:
+    writing them would fork the chain or hide damage.
+    """
+    last = head[0] if head else 0
+    if rows and rows[0].position != last + 1:
+        raise ChainError(f"the hash chain ends at position {last} but new events start at {rows[0].position}")
+    chain = list(chain_rows(((r.position, r.originator_id, r.version, r.topic, r.state) for r in rows), head))
+    index = [(r.event_id, r.position, r.originator_id, r.version) for r in rows]
+    return chain, index
+
+
+def stored_id(originator_id: UUID | str) -> str:
+    """An aggregate id as stored: 32 lowercase hex digits.
+
+    >>> stored_id(UUID(int=1))
+    '00000000000000000000000000000001'
+    """
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
+
+
+class LedgerRecorder(Protocol):
+    """What ``Ledger``, the bulk, the verifier and the archive ask of a recorder (SQLite or PostgreSQL)."""
+
+    def begin(self, *, commit: bool) -> AbstractContextManager[Transaction]: ...
+    def write(self, txn: Transaction, rows: Sequence[Row]) -> None: ...
+    def last_position(self, txn: Transaction) -> int: ...
+    def select_stored(self, txn: Transaction, originator_id: UUID) -> list[StoredEvent]: ...
+    def recorded_among(self, event_ids: Collection[UUID], txn: Transaction | None = None) -> set[UUID]: ...
+    def find_event(self, event_id: UUID, txn: Transaction | None = None) -> tuple[int, UUID, int] | None: ...
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None: ...
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]: ...
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]: ...
+    def max_notification_id(self) -> int | None: ...
+    def heads(self) -> tuple[int, int]: ...
+    def select_chain(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any, Any]]: ...
+    def select_raw_events(
+        self, after: int | None = None, upto: int | None = None, page: int = 2000
+    ) -> Iterator[tuple[Any, Any, Any, Any, Any]]: ...
+    def leaf_at(self, position: int) -> Any: ...
+    def event_at(self, position: int) -> tuple[Any, Any, Any, Any] | None: ...
+    def count_events(self) -> int: ...
+    def exists(self) -> bool: ...
+    def get_meta(self) -> dict[str, str]: ...
+    def replace_meta(self, values: dict[str, str]) -> None: ...
+    def set_meta_defaults(self, values: dict[str, str]) -> None: ...
+
+
+class PagedReads:
+    """The reads both recorders share: pages of rows in key order, and ids looked up by the batch.
+
+    A recorder provides ``_rows(statement, params, txn)`` and its ``PLACEHOLDER``.
+    """
+
+    PLACEHOLDER = "?"
+    #: How statements name ``event_index`` (PostgreSQL fills in its schema).
+    INDEX = "event_index"
+
+    def _rows(
+        self, statement: str, params: Sequence[Any] = (), txn: Transaction | None = None
+    ) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def select_chain(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any, Any]]:
+        raise NotImplementedError
+
+    def select_raw_events(
+        self, after: int | None = None, upto: int | None = None, page: int = 2000
+    ) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
+        raise NotImplementedError
+
+    def _paged(self, select: str, key: str, after: int | None, upto: int | None, page: int) -> Iterator[Any]:
+        # Rows are never updated or deleted, so pages read in separate transactions below a
+        # head read once are consistent with each other.
+        mark = self.PLACEHOLDER
+        while True:
+            conditions, params = [], []
+            if after is not None:
+                conditions.append(f"{key} > {mark}")
+                params.append(after)
+            if upto is not None:
+                conditions.append(f"{key} <= {mark}")
+                params.append(upto)
+            where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+            rows = self._rows(f"{select}{where} ORDER BY {key} LIMIT {mark}", [*params, page])
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
+
+    def recorded_among(
+        self, event_ids: Collection[UUID], txn: Transaction | None = None, chunk: int = 500
+    ) -> set[UUID]:
+        """Which of *event_ids* are recorded, in one query per *chunk* ids (a bulk checks a batch at once)."""
+        wanted = list({str(e) for e in event_ids})
+        found: set[UUID] = set()
+        for start in range(0, len(wanted), chunk):
+            part = wanted[start : start + chunk]
+            marks = ",".join([self.PLACEHOLDER] * len(part))
+            rows = self._rows(f"SELECT event_id FROM {self.INDEX} WHERE event_id IN ({marks})", part, txn)
+            found.update(UUID(r[0]) for r in rows)
+        return found
+
+    def find_event(self, event_id: UUID, txn: Transaction | None = None) -> tuple[int, UUID, int] | None:
+        """Position, aggregate id and version of the event with this id, if recorded."""
+        mark = self.PLACEHOLDER
+        rows = self._rows(
+            f"SELECT position, originator_id, originator_version FROM {self.INDEX} WHERE event_id={mark}",
+            (str(event_id),),
+            txn,
+        )
+        return (int(rows[0][0]), UUID(rows[0][1]), int(rows[0][2])) if rows else None
+
+    def leaf_at(self, position: int) -> Any:
+        """The leaf hash stored for *position* (as stored), or None."""
+        rows = list(self.select_chain(position - 1, position, 1))
+        return rows[0][2] if rows else None
+
+    def event_at(self, position: int) -> tuple[Any, Any, Any, Any] | None:
+        """``(originator_id hex, version, topic, state)`` of the event at *position*, as stored."""
+        rows = list(self.select_raw_events(position - 1, position, 1))
+        return rows[0][1:] if rows else None
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "LedgerRecorder",
+    "PagedReads",
+    "Row",
+    "Transaction",
+    "chain_and_index",
+    "is_url",
+    "stored_id",
+]
