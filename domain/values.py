@@ -155,6 +155,24 @@ def query_day(when: PartialDate | date | str | None = None, field: str = "as_of"
         raise InputError(field, str(exc), DATE_FIX) from None
 
 
+def event_day(text: str | None) -> str | None:
+    """The ISO day an event dated *text* (as stored) takes effect: the first day of its year or month.
+
+    The other half of the date rule (docs/time.md); None stays None.
+
+    >>> event_day("2019"), event_day("2019-07"), event_day("2019-07-15"), event_day(None)
+    ('2019-01-01', '2019-07-01', '2019-07-15', None)
+    """
+    if text is None:
+        return None
+    n = len(text)
+    if n == 4:
+        return text + "-01-01"
+    if n == 7:
+        return text + "-01"
+    return text
+
+
 #: Dates parsed so far, by spelling (``PartialDate`` is immutable).
 _PARSED: dict[str, PartialDate] = {}
 

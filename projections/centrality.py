@@ -28,6 +28,9 @@ pagerank      PageRank, damping 0.85, each pair walked both ways,         the sc
               weighted by ``weight`` (``nx.pagerank``)
 kcore         the largest k such that it belongs to the k-core            none (an integer);
               (``nx.core_number``)                                         takes no weight
+clustering    the share of pairs of its neighbours that are tied to       0..1 (0 with fewer than
+              each other (``nx.clustering``; weighted: the geometric      two neighbours)
+              mean of the weights, each divided by the largest)
 ============  ===========================================================  ==========================
 
 Weights (``weight=``): ``none`` (every pair 1), ``ties`` (the number of ties
@@ -64,6 +67,7 @@ from projections.engines import (
     ENGINES,
     METRICS,
     UNWEIGHTED_METRICS,
+    Prepared,
     When,
     check_choice,
     igraph_scores,
@@ -92,8 +96,8 @@ def centrality(
         The ledger's network (``projections.store.load_network``).
     metric : str
         One of ``degree``, ``strength``, ``betweenness``, ``closeness``,
-        ``harmonic``, ``eigenvector``, ``pagerank``, ``kcore`` (see the module
-        docstring for each score and its normalisation).
+        ``harmonic``, ``eigenvector``, ``pagerank``, ``kcore``, ``clustering``
+        (see the module docstring for each score and its normalisation).
     weight : {"none", "ties", "amount"}
         Pair weights; ``degree`` and ``kcore`` take none.
     as_of : str, date or PartialDate, optional
@@ -147,7 +151,11 @@ def scores_of(
     check_choice(engine, ENGINES, "engine")
     if metric in UNWEIGHTED_METRICS and weight != "none":
         raise InputError("weight", f"{metric} takes no weight", "use weight 'none', or the metric 'strength'")
-    prepared = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight)
+    return scores_on(prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight), metric, engine=engine)
+
+
+def scores_on(prepared: Prepared, metric: str, *, engine: str = "igraph") -> dict[str, Any]:
+    """Every organisation's score on a prepared network (``projections.engines.prepare``), in node order."""
     if metric == "kcore":
         return dict(nx.core_number(prepared.simple))
     if metric in ENGINE_METRICS and engine == "igraph":

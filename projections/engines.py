@@ -75,7 +75,7 @@ TIE_TYPES: tuple[str, ...] = ("partnership", "agreement", "support")
 UNWEIGHTED_METRICS: tuple[str, ...] = ("degree", "kcore")
 #: Metrics computed by the engine (igraph); the others are cheap in NetworkX.
 ENGINE_METRICS: tuple[str, ...] = ("betweenness", "closeness", "harmonic", "eigenvector", "pagerank")
-METRICS: tuple[str, ...] = ("degree", "strength", *ENGINE_METRICS, "kcore")
+METRICS: tuple[str, ...] = ("degree", "strength", *ENGINE_METRICS, "kcore", "clustering")
 ENGINES: tuple[str, ...] = ("igraph", "networkx")
 
 #: Longest path length (in whole-number lengths) for which exact lengths are used (see ``_set_lengths``).
@@ -569,6 +569,7 @@ def networkx_scores(prepared: Prepared, metric: str) -> dict[str, float | None]:
         "eigenvector": lambda: nx.eigenvector_centrality(s, weight=w, max_iter=100_000, tol=1e-13),
         "pagerank": lambda: _networkx_pagerank(s, w),
         "kcore": lambda: nx.core_number(s),
+        "clustering": lambda: dict(nx.clustering(s, weight=w)),  # type: ignore[arg-type]  # a dict, given all nodes
     }
     check_choice(metric, METRICS, "metric")
     return {k: float(v) for k, v in compute[metric]().items()}

@@ -27,7 +27,19 @@ from projections.timeaxes import query_day
 
 STEPS: tuple[str, ...] = ("year", "quarter")
 #: Metrics of the whole network that ``trend`` follows (see ``projections.summary``; ``ei``: ``projections.sectors``).
-NETWORK_METRICS: tuple[str, ...] = ("ties", "pairs", "density", "with_ties", "components", "largest_component", "ei")
+NETWORK_METRICS: tuple[str, ...] = (
+    "ties",
+    "pairs",
+    "density",
+    "with_ties",
+    "components",
+    "largest_component",
+    "average_clustering",
+    "transitivity",
+    "diameter",
+    "average_path_length",
+    "ei",
+)
 TREND_METRICS: tuple[str, ...] = (*METRICS, *NETWORK_METRICS)
 
 
@@ -73,8 +85,10 @@ def trend(
     metric : str
         A centrality metric (see ``projections.centrality``), scored for
         *orgs*; or a metric of the whole network: ``ties``, ``pairs``,
-        ``density``, ``with_ties``, ``components``, ``largest_component``
-        (see ``projections.summary``) or ``ei`` (``projections.sectors``).
+        ``density``, ``with_ties``, ``components``, ``largest_component``,
+        ``average_clustering``, ``transitivity``, ``diameter``,
+        ``average_path_length`` (see ``projections.summary``) or ``ei``
+        (``projections.sectors``).
     start, end : int
         First and last year.
     step : {"year", "quarter"}
@@ -134,7 +148,7 @@ def _network_metric(
 ) -> float | int | None:
     if metric == "ei":
         return ei_index(graph, as_of=day, tie_types=tie_types)
-    value: float | int = summary(graph, as_of=day, tie_types=tie_types)[metric]
+    value: float | int | None = summary(graph, as_of=day, tie_types=tie_types)[metric]
     return value
 
 
