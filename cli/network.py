@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ from cli.when import KNOWN_AT_HELP, POSITION_HELP, as_of_option, count, cut_of, 
 from domain.errors import InputError, LedgerError
 from domain.ledger import Ledger
 
+#: A relation's id, or one of its ties' keys (``<id>:<n>``).
+_RELATION = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(:[0-9]+)?")
 METRIC_HELP = "degree|strength|betweenness|eigenvector|pagerank|closeness|harmonic|kcore|clustering"
 WEIGHT_HELP = "none|ties|amount"
 LAYOUT_HELP = "spring|kamada-kawai|circular|shell"
@@ -138,14 +141,19 @@ def _metric_weight(metric: str, weight: str) -> str:
     return _weight(weight)
 
 
-def _keys(graph: Any, keys: Iterable[str], field: str, on: str | None = None) -> None:
-    """Refuse a key the ledger does not know, or, with *on*, one that does not exist on that day."""
+def _keys(graph: Any, keys: Iterable[str], field: str, on: str | None = None) -> list[str]:
+    """The keys of the organisations *keys* name (a key, a name or an identifier: ``projections.directory``).
+
+    Refuses one the ledger does not know, with the closest keys, or, with *on*, one that
+    does not exist on that day.
+    """
+    from projections.directory import resolve_all
     from projections.engines import network_on, require_nodes
 
-    if on is None:
-        require_nodes(graph, keys, field)
-    else:
-        require_nodes(network_on(graph, on), keys, field, graph)
+    found = resolve_all(graph, keys, field)
+    if on is not None:
+        require_nodes(network_on(graph, on), found, field, graph)
+    return found
 
 
 def show(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str]) -> None:
@@ -350,8 +358,8 @@ def path(
 
     q = Query(ledger, as_of, known_at, position)
     graph = q.graph()
-    _keys(graph, [source], "SOURCE", q.day)
-    _keys(graph, [target], "TARGET", q.day)
+    [source] = _keys(graph, [source], "SOURCE", q.day)
+    [target] = _keys(graph, [target], "TARGET", q.day)
     rows = compute(graph, source, target, weight=_weight(weight), as_of=q.day, tie_types=_tie_types(kw["tie_types"]))
     show(rows, kw["fmt"], ["step", "from", "to", "tie_type", "kind", "title", "start", "end", "recorded"])
 
@@ -376,7 +384,7 @@ def ego(
     q = Query(ledger, as_of, known_at, position)
     steps = count(radius, "--radius")
     graph = q.graph()
-    _keys(graph, [key], "KEY", q.day)
+    [key] = _keys(graph, [key], "KEY", q.day)
     rows = compute(graph, key, radius=steps or 0, as_of=q.day, tie_types=_tie_types(kw["tie_types"]))
     show(rows, kw["fmt"], ["hop", "from", "to", "tie_type", "kind", "title", "start", "end"])
 
@@ -444,7 +452,7 @@ def trend(
         raise InputError("--org", f"{metric} is a measure of the whole network", "leave out --org")
     first, last = _year(start, "--from"), _year(end, "--to")
     graph = q.graph()
-    _keys(graph, orgs, "--org")
+    orgs = tuple(_keys(graph, orgs, "--org"))
     rows = compute(
         graph,
         metric,
@@ -503,8 +511,12 @@ def whatif(
         raise InputError("--remove", "nothing to change", "give --remove KEY or --add A:B")
     q = Query(ledger, as_of, known_at, position)
     options = dict(tie_types=_tie_types(kw["tie_types"]), metric=_choice(metric, METRICS, "--metric"))
+    graph = q.graph()
+    # organisations may be named by a name or an identifier too; tie keys and relation ids are ids
+    removed = [r if _RELATION.match(r) else _keys(graph, [r], "--remove")[0] for r in remove]
+    added = [":".join(_keys(graph, a.split(":", 1), "--add")) if ":" in a else a for a in add]
     with _named_as({"remove": "--remove", "add": "--add"}):
-        found = compute(q.graph(), remove=list(remove), add=list(add), as_of=q.day, top=_top(top, show_all), **options)
+        found = compute(graph, remove=removed, add=added, as_of=q.day, top=_top(top, show_all), **options)
     if kw["fmt"] == "json":
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
@@ -622,7 +634,7 @@ def suggest(
         show(rows, kw["fmt"], ["measure", "value"])
         return
     if org is not None:
-        _keys(graph, [org], "--org", q.day)
+        [org] = _keys(graph, [org], "--org", q.day)
     rows = compute(graph, org=org, method=method, sector=_sector(sector), as_of=q.day,
                    tie_types=_tie_types(kw["tie_types"]), top=_top(top, show_all))  # fmt: skip
     show(rows, kw["fmt"], ["a", "b", "score", "why"])
