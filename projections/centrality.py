@@ -40,8 +40,9 @@ amount drop out; mixed currencies are refused). Distance-based metrics
 a stronger pair is a shorter step.
 
 The engine metrics (betweenness, closeness, harmonic, eigenvector, PageRank)
-run on igraph; ``engine="networkx"`` computes them with NetworkX instead (the
-reference: same scores to 1e-9, much slower).
+run on igraph, except on small networks, where NetworkX answers before igraph
+is loaded (``projections.engines.choose_engine``); ``engine="networkx"`` or
+``"igraph"`` forces one (NetworkX is the reference: same scores to 1e-9).
 
 >>> import networkx as nx
 >>> g = nx.MultiDiGraph()
@@ -70,6 +71,7 @@ from projections.engines import (
     Prepared,
     When,
     check_choice,
+    choose_engine,
     igraph_scores,
     network_on,
     networkx_scores,
@@ -86,7 +88,7 @@ def centrality(
     tie_types: Iterable[str] | None = None,
     sector: str | None = None,
     top: int | None = None,
-    engine: str = "igraph",
+    engine: str = "auto",
 ) -> dict[str, float]:
     """Score every organisation by *metric*, highest first.
 
@@ -109,8 +111,9 @@ def centrality(
         Only return organisations of this sector (scored on the whole network).
     top : int, optional
         Only return the *top* highest scores.
-    engine : {"igraph", "networkx"}
-        Who computes the engine metrics.
+    engine : {"auto", "igraph", "networkx"}
+        Who computes the engine metrics; ``auto`` (the default) uses NetworkX
+        on small networks, igraph on the others (``projections.engines.choose_engine``).
 
     Returns
     -------
@@ -144,7 +147,7 @@ def scores_of(
     weight: str = "none",
     as_of: When | None = None,
     tie_types: Iterable[str] | None = None,
-    engine: str = "igraph",
+    engine: str = "auto",
 ) -> dict[str, Any]:
     """Every organisation's score, in node order (no ranking, no filter)."""
     check_choice(metric, METRICS, "metric")
@@ -154,11 +157,11 @@ def scores_of(
     return scores_on(prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight), metric, engine=engine)
 
 
-def scores_on(prepared: Prepared, metric: str, *, engine: str = "igraph") -> dict[str, Any]:
+def scores_on(prepared: Prepared, metric: str, *, engine: str = "auto") -> dict[str, Any]:
     """Every organisation's score on a prepared network (``projections.engines.prepare``), in node order."""
     if metric == "kcore":
         return dict(nx.core_number(prepared.simple))
-    if metric in ENGINE_METRICS and engine == "igraph":
+    if metric in ENGINE_METRICS and choose_engine(engine, metric, len(prepared.simple)) == "igraph":
         return igraph_scores(prepared, metric)
     return networkx_scores(prepared, metric)
 

@@ -74,7 +74,7 @@ def trend(
     weight: str = "none",
     tie_types: Iterable[str] | None = None,
     top: int = 5,
-    engine: str = "igraph",
+    engine: str = "auto",
 ) -> list[dict[str, Any]]:
     """*metric* on the last day of every year (or quarter) from *start* to *end*.
 
@@ -161,7 +161,7 @@ def diff(
     weight: str = "none",
     tie_types: Iterable[str] | None = None,
     top: int | None = 10,
-    engine: str = "igraph",
+    engine: str = "auto",
 ) -> dict[str, list[dict[str, Any]]]:
     """What changed between two dates: ties started, ties ended, and the biggest movers by *metric*.
 

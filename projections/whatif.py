@@ -36,7 +36,16 @@ import networkx as nx
 
 from domain.errors import InputError, RuleViolation
 from projections.centrality import scores_of, scores_on
-from projections.engines import ENGINES, Prepared, When, check_choice, check_tie_types, prepare, require_nodes
+from projections.engines import (
+    ENGINES,
+    Prepared,
+    When,
+    check_choice,
+    check_tie_types,
+    choose_engine,
+    prepare,
+    require_nodes,
+)
 
 #: Orders in which ``resilience`` removes organisations.
 ATTACKS: tuple[str, ...] = ("degree", "betweenness")
@@ -70,7 +79,7 @@ def whatif(
     tie_types: Iterable[str] | None = None,
     metric: str = "betweenness",
     top: int | None = 10,
-    engine: str = "igraph",
+    engine: str = "auto",
 ) -> dict[str, Any]:
     """The network on *as_of* before and after removing organisations and ties, and adding links.
 
@@ -114,6 +123,7 @@ def whatif(
     after.add_edges_from(pairs)
     old_core = _largest(before)
     new_core = _largest(after)
+    engine = choose_engine(engine, metric, len(before))  # one engine for both, so that only the change moves
     old_scores = scores_on(Prepared(network, before, weighted=False), metric, engine=engine)
     new_scores = scores_on(Prepared(network, after, weighted=False), metric, engine=engine)
     movers = []
@@ -197,7 +207,7 @@ def resilience(
     as_of: When | None = None,
     tie_types: Iterable[str] | None = None,
     attack: str = "degree",
-    engine: str = "igraph",
+    engine: str = "auto",
 ) -> dict[str, Any]:
     """Articulation points, bridges, and the largest component as organisations are removed.
 
