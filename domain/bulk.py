@@ -12,9 +12,10 @@ sessions load aggregates from, and how the events are written, differ:
   bulk is read once, in the bulk's transaction. Retracting needs an aggregate's
   history: that one aggregate is rebuilt from storage (plus what the session
   recorded of it), then kept whole;
-- **idempotency**: a batch asks which of its event ids are recorded in one query
-  (``recorded_among``; earlier batches are written in the same transaction, so it
-  sees them); the bulk holds the writers' lock, so an id absent then stays absent;
+- **idempotency**: a batch asks which of its event ids are recorded, and the aggregates
+  of the events it retracts, in one query (``located_among``; earlier batches are written
+  in the same transaction, so it sees them); the bulk holds the writers' lock, so an id
+  absent then stays absent;
 - **writing**: each session's events are serialised with pydantic's Rust serialiser
   (``domain.mapper.encode``: the same bytes as one command's), given positions after
   the last one, and written with one ``executemany`` (PostgreSQL: ``COPY``) per table:
@@ -64,18 +65,27 @@ class Bulk:
         self.txn = txn
         self.recorder = ledger.recorder
         self.mapper = ledger.mapper
-        self.aggregates: dict[UUID, Aggregate | None] = {}
-        #: Event ids known to be unrecorded (checked in one query for the running session).
-        self.unrecorded: set[UUID] = set()
+        #: By the integer of the aggregate's id (see ``Session.aggregates``).
+        self.aggregates: dict[int, Aggregate | None] = {}
+        #: For the running session: the integers of the event ids it looks up that are not recorded, and the
+        #: aggregate of each one that is (both found in one query, ``located_among``).
+        self.unrecorded: set[int] = set()
+        self.located: dict[int, UUID] = {}
+        #: The integers of the ids of the aggregates the running session read whole (from storage).
+        self.whole: set[int] = set()
         #: Events found recorded (append-only, so they stay as found until the bulk ends).
-        self.found: dict[UUID, tuple[int, LedgerEvent]] = {}
+        self.found: dict[int, tuple[int, LedgerEvent]] = {}
         self.last = self.recorder.last_position(txn)
         #: The session running now (its unsaved events complete an aggregate's history).
         self.session: Session | None = None
 
     # -- running ---------------------------------------------------------------------
     def run(self, work: Callable[[Session], T], event_ids: Collection[UUID] = ()) -> T:
-        """One session saved into the open transaction: no retry, the writers' lock is held."""
+        """One session saved into the open transaction: no retry, the writers' lock is held.
+
+        *event_ids*: the ids the work will look up (its events' own, the events they retract);
+        which of them are recorded, and where, is asked in one query.
+        """
         aggregates = self.aggregates
         if len(aggregates) > BULK_CACHE:  # drop the half made first (read again from storage if needed)
             for stale in list(islice(aggregates, len(aggregates) - BULK_CACHE // 2)):
@@ -83,14 +93,18 @@ class Bulk:
         session = self.session = Session(self, aggregates)
         # Only this transaction writes while the lock is held, and what this session records is
         # found in its own ``new_events`` first: an id absent now stays absent to its look-ups.
-        self.unrecorded = set(event_ids) - self.recorder.recorded_among(event_ids, self.txn) if event_ids else set()
+        if event_ids:
+            located = self.recorder.located_among(event_ids, self.txn)
+            self.located = {event_id.int: aggregate_id for event_id, aggregate_id in located.items()}
+            self.unrecorded = {event_id.int for event_id in event_ids} - self.located.keys()
         try:
             result = work(session)
         except BaseException:
             self.forget(session.touched)  # the work may have changed them, then failed
             raise
         finally:
-            self.unrecorded = set()
+            self.unrecorded, self.located = set(), {}
+            whole, self.whole = self.whole, set()
             self.session = None
         events = list(session.new_events.values())
         try:
@@ -98,20 +112,20 @@ class Bulk:
         except BaseException:
             self.forget(session.touched)
             raise
-        self.keep_lean(session.touched)
+        self.keep_lean(whole)
         return with_positions(result, lambda: {event.event_id: first + i for i, event in enumerate(events)})
 
-    def keep_lean(self, aggregate_ids: Collection[UUID]) -> None:
+    def keep_lean(self, keys: Collection[int]) -> None:
         """Keep only the lean state of the aggregates read whole (recorded before the bulk, or retracted in it)."""
         aggregates = self.aggregates
-        for aggregate_id in aggregate_ids:
-            aggregate = aggregates.get(aggregate_id)
+        for key in keys:
+            aggregate = aggregates.get(key)
             if aggregate is not None and not aggregate.lean:
-                aggregates[aggregate_id] = aggregate.leaned()
+                aggregates[key] = aggregate.leaned()
 
-    def forget(self, aggregate_ids: Collection[UUID]) -> None:
-        for aggregate_id in aggregate_ids:
-            self.aggregates.pop(aggregate_id, None)
+    def forget(self, keys: Collection[int]) -> None:
+        for key in keys:
+            self.aggregates.pop(key, None)
 
     def write(self, events: Sequence[LedgerEvent]) -> int:
         """Serialise *events* and write them after the last position, one statement per table; the first position."""
@@ -139,13 +153,17 @@ class Bulk:
     def load(self, aggregate_id: UUID) -> Aggregate | None:
         """An aggregate recorded before the bulk (or forgotten), read in the bulk's transaction."""
         stored = self.recorder.select_stored(self.txn, aggregate_id)
-        return project(None, (self.mapper.decode(s) for s in stored))
+        aggregate = project(None, (self.mapper.decode(s) for s in stored))
+        if aggregate is not None:
+            self.whole.add(aggregate_id.int)
+        return aggregate
 
     def find(self, event_id: UUID) -> tuple[int, LedgerEvent] | None:
-        if event_id in self.unrecorded:
+        key = event_id.int
+        if key in self.unrecorded:
             return None
-        if event_id in self.found:  # e.g. a 360Giving funder's registration, met again on every grant
-            return self.found[event_id]
+        if key in self.found:  # e.g. a 360Giving funder's registration, met again on every grant
+            return self.found[key]
         found = self.recorder.find_event(event_id, self.txn)
         if found is None:
             return None
@@ -154,21 +172,27 @@ class Bulk:
         event = self.mapper.decode(next(s for s in stored if s.originator_version == version))
         if len(self.found) >= BULK_FOUND:
             self.found.clear()
-        self.found[event_id] = (position, event)
+        self.found[key] = (position, event)
         return position, event
 
     def locate(self, event_id: UUID) -> UUID | None:
-        if event_id in self.unrecorded:
+        key = event_id.int
+        if key in self.unrecorded:
             return None
-        if event_id in self.found:
-            return self.found[event_id][1].originator_id
+        located = self.located.get(key)
+        if located is not None:
+            return located
+        if key in self.found:
+            return self.found[key][1].originator_id
         found = self.recorder.find_event(event_id, self.txn)
         return found[1] if found else None
 
     def with_history(self, aggregate: Aggregate) -> Aggregate:
         """*aggregate* rebuilt whole: what storage holds of it, then what the running session recorded."""
         stored = [self.mapper.decode(s) for s in self.recorder.select_stored(self.txn, aggregate.id)]
-        pending = self.session.new_by_aggregate.get(aggregate.id, []) if self.session else []
+        key = aggregate.id.int
+        pending = self.session.new_by_aggregate.get(key, []) if self.session else []
         full = project(None, [*stored, *pending])
         assert full is not None and full.version == aggregate.version
+        self.whole.add(key)
         return full
