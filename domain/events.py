@@ -195,13 +195,30 @@ class Aggregate:
 
     # -- making events -------------------------------------------------------------
     def _new(self, cls: type[TEvent], meta: Envelope, **fields: Any) -> TEvent:
-        """The next event of this aggregate from validated values (no validation runs again)."""
+        """The next event of this aggregate from validated values (no validation runs again).
+
+        Given the command's draft of this event (*meta* of class *cls*) with its own field values,
+        at this aggregate's next version (a creation's draft names its aggregate and version 1),
+        the draft is the event: nothing is built again.
+        """
+        version = self.version + 1
+        if type(meta) is cls:  # a draft of this event: its fields are all there, in order
+            given = meta.__dict__
+            if (
+                given["originator_version"] == version
+                and given["originator_id"] == self.id
+                and all(given[name] is value for name, value in fields.items())
+            ):
+                return meta
+            values = dict(given)
+            values.update(fields)
+            values["originator_id"] = self.id
+            values["originator_version"] = version
+            return constructed(cls, values)
         values = dict(meta.__dict__)
         values.update(fields)
         values["originator_id"] = self.id
-        values["originator_version"] = self.version + 1
-        if type(meta) is cls and len(values) == len(cls.model_fields):  # a draft of this event: fields in order
-            return constructed(cls, values)
+        values["originator_version"] = version
         return construct(cls, values)
 
     def _record(self, event: TEvent) -> TEvent:
