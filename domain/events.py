@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from domain.errors import InputError, RuleViolation
-from domain.values import DATE_FIX, CleanShortText, CleanText, PartialDate
+from domain.values import DATE_FIX, KEY_ERROR, KEY_FIX, SURROGATE_PROBLEM, CleanShortText, CleanText, PartialDate
 
 #: Fields of the envelope, in the order they are stored.
 ENVELOPE = ("event_id", "effective", "recorded_at", "recorded_by", "source", "note")
@@ -327,7 +327,11 @@ def input_error(exc: ValidationError) -> InputError:
     if not loc and sep and re.fullmatch(r"[a-z_/.]+", head):  # model-level checks name their field first
         loc, msg = head, rest
     fix = ""
-    if kind == "extra_forbidden":
+    if kind == KEY_ERROR:  # checked by pydantic-core, which cannot put the value in its message
+        msg = f"invalid key {first.get('input')!r}: {KEY_FIX}"
+    elif kind == "string_unicode":  # a Python text with no UTF-8 bytes: a lone surrogate
+        msg = SURROGATE_PROBLEM
+    elif kind == "extra_forbidden":
         msg = "unknown field"
         fix = "remove it; see the event catalogue in docs/ for the fields of each event"
     elif kind == "missing":
