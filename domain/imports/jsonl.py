@@ -60,7 +60,7 @@ def jsonl_items(ledger: Ledger, stream: IO[bytes]) -> Iterator[Item]:
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
-        if raw.strip():
+        if not raw.isspace():  # a line ends with its line break: never empty
             chunk.append((number, raw))
         if len(chunk) >= CHUNK:
             yield from _chunk_items(ledger, batch, chunk)

@@ -207,7 +207,7 @@ class PagedReads:
 
         A bulk asks it once per batch, for the batch's own event ids and the events it retracts.
         """
-        wanted = list({str(e): e for e in event_ids}.items())
+        wanted = [(str(e), e) for e in {e.int: e for e in event_ids}.values()]  # a grant names its funder again
         found: dict[UUID, UUID] = {}
         for start in range(0, len(wanted), chunk):
             part = dict(wanted[start : start + chunk])
