@@ -382,7 +382,13 @@ class RecordBatch:
 
 
 def draft_event_ids(d: LedgerEvent) -> tuple[UUID, ...]:
-    """The ids the draft's command looks up: its own event id, and the event it retracts."""
+    """The ids the draft's command looks up: its own event id, and the event it retracts.
+
+    >>> from domain.partnership import Partnership
+    >>> d = Partnership.Retracted.model_construct(event_id=UUID(int=2), retracted_event_id=UUID(int=1))
+    >>> [i.int for i in draft_event_ids(d)]
+    [2, 1]
+    """
     if isinstance(d, RetractedMixin):
         return d.event_id, d.retracted_event_id
     return (d.event_id,)
