@@ -10,7 +10,7 @@ from cli.when import as_of_option, cut_of, cut_options, day, period
 from domain.errors import InputError
 from domain.ledger import Ledger
 
-BY_HELP = "funder|recipient|programme|year|sector|currency"
+BY_HELP = "funder|recipient|programme|year|sector|kind|currency"
 
 
 @click.group()

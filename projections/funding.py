@@ -31,7 +31,7 @@ are never added). A support with several funders (recipients) is counted in full
 in each funder's (recipient's) row, as the network counts it for each pair.
 ``sector`` is the recipients' sector (each sector once per support); ``year`` the
 year of the award date (``undated`` when it has none); ``programme`` the
-programme's key (``(none)`` without one).
+programme's key (``(none)`` without one); ``kind`` the support's kind (grant, loan, ...).
 
 >>> from decimal import Decimal
 >>> line = GrantLine("s", "grant", ("f",), ("r",), None, "2019", ("firm",), "KRW",
@@ -60,7 +60,7 @@ from projections.terms import Positioned, day_of, known, organisation_on, relati
 from projections.timeaxes import amount_text
 
 #: What a report can be grouped by (several at once, in the order given); the currency is always a key.
-DIMENSIONS: tuple[str, ...] = ("funder", "recipient", "programme", "year", "sector", "currency")
+DIMENSIONS: tuple[str, ...] = ("funder", "recipient", "programme", "year", "sector", "kind", "currency")
 #: The figures of each row, in order.
 FIGURES: tuple[str, ...] = ("count", "awarded", "amended_net", "disbursed", "withdrawn", "outstanding")
 NO_PROGRAMME = "(none)"
@@ -107,6 +107,8 @@ class GrantLine:
             return (self.year,)
         if dimension == "sector":
             return self.sectors
+        if dimension == "kind":
+            return (self.kind,)
         return (self.currency,)
 
 
@@ -284,7 +286,7 @@ def funding(
     Parameters
     ----------
     ledger : Ledger
-    by : sequence of {"funder", "recipient", "programme", "year", "sector", "currency"}
+    by : sequence of {"funder", "recipient", "programme", "year", "sector", "kind", "currency"}
         The row keys, in order; the currency is always the last key.
     as_of : date or date text, optional
         The effective day D (default today; ``"2019"`` is 2019-12-31).

@@ -97,6 +97,7 @@ def model(
             "programme": [award.programme or "(none)"],
             "year": [award_day[:4] if award_day else "undated"],
             "sector": sorted({sectors.get(p.key, "unknown") for p in award.recipients}),
+            "kind": [award.kind],
             "currency": [currency],
         }
         keys: list[tuple[str, ...]] = [()]
@@ -127,6 +128,7 @@ dates = dates_in(2018, 2021)
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1000000"), places=2)
 award = st.fixed_dictionaries(
     {
+        "kind": st.sampled_from(["grant", "grant", "loan", "designation"]),
         "funders": st.sampled_from([["f1"], ["f2"], ["f1", "f2"]]),
         "recipients": st.sampled_from([["r1"], ["r2"], ["r3"], ["r1", "r2"]]),
         "programme": st.sampled_from([None, "prog"]),
@@ -156,8 +158,9 @@ def record(path: Path, plan: dict[str, Any]) -> list[tuple[int, LedgerEvent]]:
             ledger.register_organisation(key, sector=sector, name_en=key.upper(), recorded_at=next(stamps))
         supports, currencies, written = [], [], []
         for a in plan["awards"]:
-            fields = dict(a, amount=a["amount"], currency=a["currency"] if a["amount"] is not None else None)
-            outcome = ledger.award_support(kind="grant", recorded_at=next(stamps), **fields)
+            priced = a["amount"] is not None and a["kind"] != "designation"
+            fields = dict(a, amount=a["amount"] if priced else None, currency=a["currency"] if priced else None)
+            outcome = ledger.award_support(recorded_at=next(stamps), **fields)
             supports.append(outcome.aggregate_id)
             currencies.append(a["currency"])
             written.append(outcome.event.event_id)
