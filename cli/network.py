@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from cli.context import reads
+from cli.context import currency_code, reads
 from cli.output import emit, format_option
 from cli.when import KNOWN_AT_HELP, POSITION_HELP, as_of_option, count, cut_of, day
 from domain.errors import InputError, LedgerError
@@ -86,9 +86,7 @@ def currency_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _currency(value: str | None) -> str | None:
-    if value is not None and not re.fullmatch(r"[A-Z]{3}", value):
-        raise InputError("--currency", f"{value!r} is not a currency code", "give an ISO 4217 code such as KRW")
-    return value
+    return currency_code(value, "--currency")
 
 
 def per_currency(

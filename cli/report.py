@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.context import reads
+from cli.context import currency_code, reads
 from cli.output import emit, format_option
 from cli.when import as_of_option, cut_of, cut_options, day, period
 from domain.errors import InputError
@@ -67,8 +67,7 @@ def funding(
     for kind in kinds:
         if kind not in SUPPORT_KINDS:
             raise InputError("--kind", f"unknown kind {kind!r}", "use one of " + ", ".join(SUPPORT_KINDS))
-    if currency is not None and not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
-        raise InputError("--currency", f"{currency!r} is not a currency code", "give an ISO 4217 code such as KRW")
+    currency = currency_code(currency)
     first, last = period(start, end)
     cut = cut_of(known_at, position)
     rows = compute(

@@ -139,3 +139,18 @@ def test_one_currency_answers_as_before(run: Any, h: Any, two_currencies: Path) 
         "lab": Decimal(1000),
         "uni": Decimal(2500),
     }
+
+
+def test_graph_export_weighs_the_currency_it_is_given(run: Any, h: Any, two_currencies: Path, tmp_path: Path) -> None:
+    import networkx as nx
+
+    out = tmp_path / "usd.graphml"
+    args = ["export", "--format", "graphml", "--weight", "amount", "--as-of", "2019"]
+    h.assert_ok(run(*args, "--currency", "USD", "--out", str(out)))
+    weights = {tuple(sorted((u, v))): w for u, v, w in nx.read_graphml(out).edges(data="weight")}
+    assert weights == {("fund", "lab"): 7.25, ("bank", "uni"): 300.1}
+    check = h.unchanged(two_currencies)
+    assert "KRW and USD" in h.assert_error(run(*args, "--out", str(tmp_path / "x.graphml")), 1, "--currency")
+    h.assert_error(run(*args, "--currency", "usd"), 2, "--currency")
+    check()
+    assert not (tmp_path / "x.graphml").exists()
