@@ -7,7 +7,6 @@ import click
 from cli.context import currency_code, reads
 from cli.output import emit, format_option
 from cli.when import as_of_option, cut_of, cut_options, day, period
-from domain.errors import InputError
 from domain.ledger import Ledger
 
 BY_HELP = "funder|recipient|programme|year|sector|kind|currency"
@@ -59,14 +58,11 @@ def funding(
     on --as-of minus awarded); disbursed (payments made by then); withdrawn (the unpaid part of supports
     withdrawn by then); outstanding (in force - disbursed - withdrawn).
     """
-    from domain.support import SUPPORT_KINDS
-    from projections.funding import FIGURES
+    from projections.funding import FIGURES, check_by, check_kinds, only_currency
     from projections.funding import funding as compute
 
-    dimensions = check_by_option([part for value in by for part in value.split(",") if part] or ["funder"])
-    for kind in kinds:
-        if kind not in SUPPORT_KINDS:
-            raise InputError("--kind", f"unknown kind {kind!r}", "use one of " + ", ".join(SUPPORT_KINDS))
+    dimensions = check_by([part for value in by for part in value.split(",") if part] or ["funder"], "--by")
+    check_kinds(kinds, "--kind")
     currency = currency_code(currency)
     first, last = period(start, end)
     cut = cut_of(known_at, position)
@@ -81,23 +77,9 @@ def funding(
         kinds=kinds or None,
     )
     if currency is not None:
-        left_out: dict[str, set[str]] = {}
-        for row in rows:
-            if row.keys["currency"] != currency:
-                left_out.setdefault(row.keys["currency"], set()).update(row.supports)
-        rows = [row for row in rows if row.keys["currency"] == currency]
+        rows, left_out = only_currency(rows, currency)
         if left_out:
-            counts = ", ".join(f"{len(ids)} in {money}" for money, ids in sorted(left_out.items()))
+            counts = ", ".join(f"{n} in {money}" for money, n in left_out.items())
             click.echo(f"note: amounts in {currency} only; supports in other currencies left out: {counts}", err=True)
     keys = [d for d in dimensions if d != "currency"] + ["currency"]
     emit([row.as_dict() for row in rows], fmt, [*keys, *FIGURES])
-
-
-def check_by_option(values: list[str]) -> tuple[str, ...]:
-    """``--by`` values checked, naming the option in the error."""
-    from projections.funding import DIMENSIONS
-
-    for value in values:
-        if value not in DIMENSIONS:
-            raise InputError("--by", f"unknown value {value!r}", "use one of " + ", ".join(DIMENSIONS))
-    return tuple(dict.fromkeys(values))

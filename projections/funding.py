@@ -144,15 +144,41 @@ class FundingRow:
         }
 
 
-def check_by(by: Iterable[str]) -> tuple[str, ...]:
-    """The dimensions asked for, checked, without repeats; ``currency`` is always the last key."""
+def check_by(by: Iterable[str], field: str = "by") -> tuple[str, ...]:
+    """The dimensions asked for, checked (an ``InputError`` naming *field*), without repeats."""
     found: list[str] = []
     for dimension in by:
         if dimension not in DIMENSIONS:
-            raise InputError("by", f"unknown dimension {dimension!r}", "use " + ", ".join(DIMENSIONS))
+            raise InputError(field, f"unknown value {dimension!r}", "use one of " + ", ".join(DIMENSIONS))
         if dimension not in found:
             found.append(dimension)
     return tuple(found)
+
+
+def check_kinds(kinds: Iterable[str], field: str = "kinds") -> frozenset[str]:
+    """Support kinds, checked (an ``InputError`` naming *field*)."""
+    for kind in kinds:
+        if kind not in SUPPORT_KINDS:
+            raise InputError(field, f"unknown kind {kind!r}", "use one of " + ", ".join(SUPPORT_KINDS))
+    return frozenset(kinds)
+
+
+def only_currency(rows: Sequence[FundingRow], currency: str) -> tuple[list[FundingRow], dict[str, int]]:
+    """The rows in *currency*, and how many supports the others hold, by currency (for a note).
+
+    >>> from decimal import Decimal
+    >>> lines = [GrantLine(str(i), "grant", ("f",), ("r",), None, "2019", ("firm",), c, *[Decimal(1)] * 2,
+    ...                    *[Decimal(0)] * 2) for i, c in enumerate(["KRW", "KRW", "USD"])]
+    >>> kept, left_out = only_currency(report(lines, by=("funder",)), "USD")
+    >>> [r.keys for r in kept], left_out
+    ([{'funder': 'f', 'currency': 'USD'}], {'KRW': 2})
+    """
+    others: dict[str, set[str]] = {}
+    for row in rows:
+        if row.keys["currency"] != currency:
+            others.setdefault(row.keys["currency"], set()).update(row.supports)
+    kept = [row for row in rows if row.keys["currency"] == currency]
+    return kept, {money: len(ids) for money, ids in sorted(others.items())}
 
 
 def report(lines: Iterable[GrantLine], *, by: Sequence[str] = ("funder",)) -> list[FundingRow]:
@@ -190,12 +216,7 @@ def grant_lines(
     last = _bound(end, "end", first=False)
     if first is not None and last is not None and last < first:
         raise InputError("end", f"{last} is before the start {first}", "give an end on or after the start")
-    wanted = None
-    if kinds is not None:
-        wanted = set(kinds)
-        for kind in wanted:
-            if kind not in SUPPORT_KINDS:
-                raise InputError("kinds", f"unknown kind {kind!r}", "use " + ", ".join(SUPPORT_KINDS))
+    wanted = check_kinds(kinds) if kinds is not None else None
     by_aggregate: dict[UUID, list[Positioned]] = {}
     supports: list[UUID] = []
     for p, e in events:
