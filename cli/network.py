@@ -206,14 +206,20 @@ def _keys(graph: Any, keys: Iterable[str], field: str, on: str | None = None) ->
 
 def show(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str]) -> None:
     """Emit *rows*; in a table, lists are joined and a column of floats is shown with 4 decimals
-    (without decimals when all its values are whole numbers)."""
+    (without decimals when all its values are whole numbers, in each currency of a per-currency answer)."""
     if fmt == "table":
         rows = list(rows)
+        # per currency when the answer is per currency: KRW scores stay whole beside USD cents
         whole = {
-            c: all(v.is_integer() for r in rows if isinstance(v := r.get(c), float) and not isinstance(v, bool))
+            (money, c): all(
+                v.is_integer()
+                for r in rows
+                if r.get("currency") == money and isinstance(v := r.get(c), float) and not isinstance(v, bool)
+            )
+            for money in {r.get("currency") for r in rows}
             for c in columns
         }
-        rows = [{c: _cell(r.get(c), whole[c]) for c in columns} for r in rows]
+        rows = [{c: _cell(r.get(c), whole[(r.get("currency"), c)]) for c in columns} for r in rows]
     emit(rows, fmt, columns)
 
 
