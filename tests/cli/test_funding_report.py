@@ -239,10 +239,10 @@ def test_report_equals_the_slow_model(
 # -- hand-worked cases ------------------------------------------------------------------------
 
 
-def test_a_back_dated_amendment_withdrawal_and_retraction_worked_by_hand(tmp_path: Path) -> None:
+def test_a_back_dated_amendment_withdrawal_and_retraction_worked_by_hand(target: str) -> None:
     """100 awarded 2019-03; raised to 150 from 2019-06 (recorded later: back-dated); 40 paid 2019-04 and 30 in
-    2019-09; a payment of 5 retracted; withdrawn 2020-01."""
-    with Ledger(tmp_path / "l.db", actor="t", create=True) as ledger:
+    2019-09; a payment of 5 retracted; withdrawn 2020-01. On SQLite and on PostgreSQL."""
+    with Ledger(target, actor="t", create=True) as ledger:
         for key, sector in ORGS.items():
             ledger.register_organisation(key, sector=sector, name_en=key)
         s = ledger.award_support(
