@@ -37,7 +37,7 @@ def report() -> None:
     "Figures as they stood on DATE: YYYY and YYYY-MM mean the last day of that year or month (default: today)."
 )
 @cut_options
-@format_option(("table", "json", "csv"))
+@format_option()
 @reads
 def funding(
     ledger: Ledger,
