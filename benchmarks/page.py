@@ -26,6 +26,12 @@ Each page is opened in a fresh headless Chromium page (1400 x 900), in turns
 - **pan**: the same while dragging the background;
 - **zoom**: the same while the wheel zooms in (20 steps).
 
+With ``--sigma`` a third row, ``sigma``: ``benchmarks/sigma_prototype.js``, the
+same data drawn by sigma.js 3.0.3 on graphology 0.26.0 (WebGL; ``npm pack``
+fetches both), the network of the page's date only, with node dragging, pan and
+zoom and none of the page's other features: a measure of what a switch could
+gain, not a viewer. Without a GPU, Chromium runs WebGL on SwiftShader (the CPU).
+
 Headless Chromium without a GPU draws on the CPU: absolute figures are those of
 this machine; compare before and after within one run.
 """
@@ -39,6 +45,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -83,6 +90,34 @@ def render(data: dict[str, Any], files: dict[str, str]) -> str:
     return page
 
 
+SIGMA_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>sigma prototype</title>
+<style>html, body {{ margin: 0; height: 100%; }} #graph {{ width: 100%; height: 100%; }}</style></head>
+<body><div id="graph"></div>
+<script type="application/json" id="ledger-data">{data}</script>
+<script>{graphology}</script><script>{sigma}</script><script>{viewer}</script></body></html>"""
+
+
+def sigma_files(folder: Path) -> dict[str, str]:
+    """graphology 0.26.0 and sigma 3.0.3 (their UMD builds) from the npm registry, and the prototype viewer."""
+    found = {"viewer": (ROOT / "benchmarks" / "sigma_prototype.js").read_text(encoding="utf-8")}
+    for name, package, inside in (
+        ("graphology", "graphology@0.26.0", "package/dist/graphology.umd.min.js"),
+        ("sigma", "sigma@3.0.3", "package/dist/sigma.min.js"),
+    ):
+        out = subprocess.run(
+            ["npm", "pack", package, "--silent", "--pack-destination", str(folder)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()[-1]
+        with tarfile.open(folder / out) as archive:
+            member = archive.extractfile(inside)
+            assert member is not None
+            found[name] = member.read().decode("utf-8")
+    return found
+
+
 def data_of(n: int) -> dict[str, Any]:
     graph = network(n, seed=1, ledger=f"generated {n}")
     if n <= 2000:
@@ -108,10 +143,15 @@ def measure(browser: Any, path: Path, hub: str) -> dict[str, float]:
     page.wait_for_selector("body[data-ready=true]", timeout=120_000)
     first = page.evaluate("() => new Promise(r => requestAnimationFrame(() => r(performance.now())))")
     found: dict[str, float] = {"first draw": first}
-    circle = page.locator(f'[data-node-key="{hub}"] circle').bounding_box()
     graph = page.locator("#graph").bounding_box()
-    assert circle is not None and graph is not None
-    cx, cy = circle["x"] + circle["width"] / 2, circle["y"] + circle["height"] / 2
+    assert graph is not None
+    if page.evaluate("() => typeof window.__nodeScreen === 'function'"):  # the sigma prototype
+        where = page.evaluate("key => window.__nodeScreen(key)", hub)
+        cx, cy = where["x"], where["y"]
+    else:
+        circle = page.locator(f'[data-node-key="{hub}"] circle').bounding_box()
+        assert circle is not None
+        cx, cy = circle["x"] + circle["width"] / 2, circle["y"] + circle["height"] / 2
     for name, (x, y) in (("drag node", (cx, cy)), ("pan", (graph["x"] + 5, graph["y"] + 5))):
         page.mouse.move(x, y)
         page.evaluate(FRAMES)
@@ -143,8 +183,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[20, 300, 5000])
     parser.add_argument("--before", default="fc92bfa", help="git revision of the viewer to compare with")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sigma", action="store_true", help="also a sigma.js prototype (npm fetches sigma)")
     args = parser.parse_args()
-    viewers = {"before": assets(args.before), "after": assets(None)}
+    viewers: dict[str, dict[str, str]] = {"before": assets(args.before), "after": assets(None)}
     chromium = shutil.which("chromium")
     if chromium is None:
         sys.exit("Chromium is missing: run scripts/install-system-packages")
@@ -152,6 +193,8 @@ def main() -> None:
     columns = ("first draw", "drag node", "drag node p95", "pan", "pan p95", "zoom", "zoom p95")
     header = f"{'orgs':>5} {'viewer':<7} " + " ".join(f"{c:>13}" for c in columns)
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+        if args.sigma:
+            viewers["sigma"] = sigma_files(Path(folder))
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         print(header)
         print("-" * len(header))
@@ -165,7 +208,8 @@ def main() -> None:
             paths = {}
             for name, files in viewers.items():
                 paths[name] = Path(folder) / f"{name}-{n}.html"
-                paths[name].write_text(render(data, files), encoding="utf-8")
+                text = SIGMA_PAGE.format(data=script_json(data), **files) if name == "sigma" else render(data, files)
+                paths[name].write_text(text, encoding="utf-8")
             runs: dict[str, list[dict[str, float]]] = {name: [] for name in viewers}
             for _ in range(args.rounds):
                 for name in viewers:

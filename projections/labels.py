@@ -193,9 +193,10 @@ def make_room(
 ) -> dict[str, tuple[float, float]]:
     """*where* moved so that every node's marker and its label below it have room of their own.
 
-    The layout is first stretched to the labels' shape (twice as wide as high:
-    labels are wider than tall) at the size the labels and markers need
-    (``ROOM_SPREAD``), then ``spread`` moves apart what still overlaps. Returns
+    The layout is first scaled to the area the labels and markers need and
+    stretched to the labels' shape (``STRETCH``: twice as wide as high, since
+    labels are wider than tall), then ``spread`` moves apart what still
+    overlaps. A circular or shell layout thus becomes an ellipse. Returns
     positions in the unit square, in *where*'s order; nodes without a size
     (no label) keep the room of their marker only.
     """
