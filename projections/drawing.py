@@ -74,6 +74,14 @@ KOREAN_FONT = "NanumGothic"
 FONT_FAMILY: list[str] = [KOREAN_FONT, "DejaVu Sans"]
 #: Node areas (points²) of the lowest and the highest score.
 SMALLEST, LARGEST = 60.0, 1300.0
+#: Every organisation is labelled up to this many; beyond, only the ``LABEL_TOP`` highest by the size metric.
+LABEL_LIMIT = 300
+LABEL_TOP = 100
+LABEL_SIZE = 8
+#: The figure's margins (inches): left, bottom, the title's band on top and the legends' column on the right.
+LEFT, BOTTOM, TOP, LEGEND_WIDTH = 0.15, 0.2, 1.0, 3.3
+#: The smallest network area (inches): a small network keeps the familiar 13 x 9 inch picture.
+MIN_AREA = (9.55, 7.8)
 
 
 def picture_format(path: str | Path, field: str = "--out") -> str:
@@ -116,7 +124,15 @@ def korean_text() -> Iterator[None]:
 
     if not any(f.name == KOREAN_FONT for f in font_manager.fontManager.ttflist):
         font_manager.fontManager.addfont(str(korean_font_path()))
-    with matplotlib.rc_context({"font.family": FONT_FAMILY, "axes.unicode_minus": False, "svg.hashsalt": "netledger"}):
+    settings: dict[Any, Any] = {
+        "font.family": FONT_FAMILY,
+        "axes.unicode_minus": False,
+        "svg.hashsalt": "netledger",
+        "svg.fonttype": "none",  # SVG text stays text (searchable, editable), in the fonts named here
+        "pdf.fonttype": 42,  # PDF text in embedded TrueType fonts, so it can be searched and copied too
+        "text.usetex": False,
+    }
+    with matplotlib.rc_context(settings):
         yield
 
 
@@ -136,7 +152,7 @@ class Drawing:
     keys: list[str]
     #: The lines of each tie type drawn (one line per linked pair and type).
     ties: dict[str, LineCollection]
-    #: Organisation key -> its label.
+    #: Organisation key -> its label (every organisation up to ``LABEL_LIMIT``; see ``unlabelled``).
     labels: dict[str, Annotation]
     #: Organisation key -> (x, y) in the unit square.
     positions: dict[str, Position]
@@ -145,6 +161,10 @@ class Drawing:
     day: str
     tie_count: int = 0
     legends: list[Any] = field(default_factory=list)
+    #: Points per unit of the layout (the picture grows with the network).
+    scale: float = 0.0
+    #: Organisations drawn without a label (beyond ``LABEL_LIMIT``, or no free place for it).
+    unlabelled: list[str] = field(default_factory=list)
 
 
 def draw(
@@ -159,6 +179,12 @@ def draw(
     title: str | None = None,
 ) -> Drawing:
     """Draw the network as it stood on *as_of*: colour by sector, size by a metric, ties styled by type.
+
+    The picture grows with the network so that no label covers another label
+    or a marker and no two markers overlap (``projections.labels``): from 13 x 9
+    inches for a few dozen organisations to about 30 inches across for 300 (40 at most).
+    Up to ``LABEL_LIMIT`` organisations every one is labelled; beyond, only the
+    ``LABEL_TOP`` highest by *size_by* (the subtitle says so).
 
     Parameters
     ----------
@@ -200,6 +226,8 @@ def draw(
     >>> d.figure.axes[0].get_title(loc="left")
     'example: the network as of 2019-12-31'
     """
+    from projections import labels as placing
+
     day = query_day(as_of)
     network = network_on(graph, day)
     check_choice(label, LABELS, "label")
@@ -211,52 +239,126 @@ def draw(
     scores = {k: float(v or 0.0) for k, v in scores_of(graph, size_by, as_of=day, tie_types=types).items()}
     keys = list(where)
     pairs = _pairs(graph, day, types)
+    values = [scores.get(k, 0.0) for k in keys]
+    diameters = {k: math.sqrt(_area(scores.get(k, 0.0), values)) for k in keys}
+    ranked = sorted(keys, key=lambda k: (-scores.get(k, 0.0), k))
+    chosen = ranked if len(ranked) <= LABEL_LIMIT else ranked[:LABEL_TOP]
+    texts = {k: _wrap(label_of(network.nodes[k], k, label)) for k in chosen}
     with korean_text():
-        figure = _figure(13, 9)
-        ax = figure.add_axes((0.01, 0.02, 0.74, 0.88))
-        ax.set_axis_off()
-        ax.set_xlim(-0.09, 1.09)
-        ax.set_ylim(-0.06, 1.06)
-        lines = _draw_ties(ax, pairs, where)
+        sizes = _text_sizes(texts)
+        if len(keys) <= LABEL_LIMIT:  # beyond, pairwise spreading costs too much memory: markers shrink instead
+            where = placing.make_room(where, diameters, sizes)
+        plan = placing.plan(where, diameters, sizes, ranked)
+        figure, ax = _canvas(where, diameters, plan)
+        lines = _draw_ties(ax, pairs, where, plan.scale)
+        factor = plan.marker_factor
         nodes = ax.scatter(
             [where[k][0] for k in keys],
             [where[k][1] for k in keys],
-            s=_areas([scores.get(k, 0.0) for k in keys]),
+            s=[(diameters[k] * factor) ** 2 for k in keys],
             c=[sector_colour(network.nodes[k].get("sector")) for k in keys],
             edgecolors="white",
-            linewidths=1.2,
+            linewidths=1.2 if factor > 0.5 else 0.4,
             zorder=3,
         )
         nodes.set_gid("organisations")
         labels: dict[str, Annotation] = {}
-        for k in keys:
-            x, y = where[k]
+        for k in chosen:
+            if k not in plan.places:
+                continue
+            place = plan.places[k]
+            _, _, ha, va = placing.PLACES[place]
             text = ax.annotate(
-                _wrap(label_of(network.nodes[k], k, label)),
-                (x, y),
-                xytext=(0, -(math.sqrt(_area(scores.get(k, 0.0), scores.values())) / 2 + 3)),
+                texts[k],
+                where[k],
+                xytext=placing.offset(place, diameters[k] * factor / 2),
                 textcoords="offset points",
-                ha="center",
-                va="top",
-                fontsize=8,
+                ha=ha,
+                va=va,
+                fontsize=LABEL_SIZE,
                 zorder=4,
+                parse_math=False,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
             )
             text.set_gid(f"label:{k}")
             labels[k] = text
         tie_count = sum(sum(v.values()) for v in pairs.values())
         ledger = graph.graph.get("ledger") or "network"
-        ax.set_title(title or f"{ledger}: the network as of {day}", fontsize=15, loc="left", pad=22)
-        ax.text(
-            0.0,
-            1.015,
-            f"{len(keys)} organisations, {tie_count} ties; colour: sector; size: {size_by}",
-            transform=ax.transAxes,
+        ax.set_title(title or f"{ledger}: the network as of {day}", fontsize=15, loc="left", pad=24, parse_math=False)
+        subtitle = f"{len(keys)} organisations, {tie_count} ties; colour: sector; size: {size_by}"
+        if len(labels) < len(chosen):  # some of the highest found no free place even at the largest size
+            subtitle += f"; labels: {len(labels)} of the {len(chosen)} highest"
+        elif len(labels) < len(keys):
+            subtitle += f"; labels: the {len(labels)} highest"
+        ax.annotate(
+            subtitle,
+            (0.0, 1.0),
+            xycoords="axes fraction",
+            xytext=(0, 8),
+            textcoords="offset points",
             fontsize=10,
             color="#444444",
+            parse_math=False,
         )
-        legends = _legends(figure, network, keys, pairs, scores, size_by)
-    return Drawing(figure, nodes, keys, lines, labels, where, scores, day, tie_count, legends)
+        legends = _legends(figure, ax, network, keys, pairs, values, factor, size_by)
+    return Drawing(
+        figure,
+        nodes,
+        keys,
+        lines,
+        labels,
+        where,
+        scores,
+        day,
+        tie_count,
+        legends,
+        plan.scale,
+        sorted(set(keys) - set(labels)),
+    )
+
+
+def _text_sizes(texts: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """Each label's (width, height) in points, as the renderer draws it at ``LABEL_SIZE``."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    scratch = _figure(1, 1)
+    renderer = FigureCanvasAgg(scratch).get_renderer()
+    to_points = 72.0 / scratch.dpi
+    sizes = {}
+    for key, text in texts.items():
+        artist = scratch.text(0, 0, text, fontsize=LABEL_SIZE, parse_math=False)
+        extent = artist.get_window_extent(renderer)
+        sizes[key] = (extent.width * to_points, extent.height * to_points)
+        artist.remove()
+    return sizes
+
+
+def _canvas(where: dict[str, Position], diameters: dict[str, float], plan: Any) -> tuple[Figure, Any]:
+    """A figure whose network area shows the layout at *plan*'s scale (equal in x and y), legends to its right."""
+    from projections import labels as placing
+
+    scale, factor = plan.scale, plan.marker_factor
+    xs, ys = [], []
+    for k, (x, y) in where.items():
+        r = diameters[k] * factor / 2 + 2
+        xs += [x * scale - r, x * scale + r]
+        ys += [y * scale - r, y * scale + r]
+    for x0, y0, x1, y1 in plan.boxes.values():
+        xs += [x0 - placing.MARGIN, x1 + placing.MARGIN]
+        ys += [y0 - placing.MARGIN, y1 + placing.MARGIN]
+    if not xs:
+        xs, ys = [0.0, scale], [0.0, scale]
+    width, height = (max(xs) - min(xs)) / 72 + 0.3, (max(ys) - min(ys)) / 72 + 0.3  # inches, with a border
+    width, height = max(width, MIN_AREA[0]), max(height, MIN_AREA[1])
+    fig_w, fig_h = LEFT + width + LEGEND_WIDTH, BOTTOM + height + TOP
+    figure = _figure(fig_w, fig_h)
+    ax = figure.add_axes((LEFT / fig_w, BOTTOM / fig_h, width / fig_w, height / fig_h))
+    ax.set_axis_off()
+    cx, cy = (max(xs) + min(xs)) / 2 / scale, (max(ys) + min(ys)) / 2 / scale
+    half_w, half_h = width * 72 / scale / 2, height * 72 / scale / 2
+    ax.set_xlim(cx - half_w, cx + half_w)
+    ax.set_ylim(cy - half_h, cy + half_h)
+    return figure, ax
 
 
 def sector_colour(sector: str | None) -> str:
@@ -273,19 +375,22 @@ def _pairs(graph: nx.MultiDiGraph, day: str, types: tuple[str, ...] | None) -> d
     return found
 
 
-def _draw_ties(ax: Any, pairs: dict[tuple[str, str], dict[str, int]], where: dict[str, Position]) -> dict[str, Any]:
-    """One line per pair and tie type; a pair linked by several types gets parallel lines side by side."""
+def _draw_ties(
+    ax: Any, pairs: dict[tuple[str, str], dict[str, int]], where: dict[str, Position], scale: float
+) -> dict[str, Any]:
+    """One line per pair and tie type; a pair linked by several types gets parallel lines 5 points apart."""
     from matplotlib.collections import LineCollection
 
     segments: dict[str, list[Any]] = defaultdict(list)
     widths: dict[str, list[float]] = defaultdict(list)
+    step = 5.0 / scale
     for (u, v), by_type in sorted(pairs.items()):
         (x1, y1), (x2, y2) = where[u], where[v]
         length = math.hypot(x2 - x1, y2 - y1) or 1.0
         nx_, ny_ = -(y2 - y1) / length, (x2 - x1) / length  # unit normal
         present = [t for t in (*TIE_TYPES, *sorted(set(by_type) - set(TIE_TYPES))) if t in by_type]
         for i, tie_type in enumerate(present):
-            shift = (i - (len(present) - 1) / 2) * 0.009
+            shift = (i - (len(present) - 1) / 2) * step
             dx, dy = nx_ * shift, ny_ * shift
             segments[tie_type].append([(x1 + dx, y1 + dy), (x2 + dx, y2 + dy)])
             widths[tie_type].append(min(1.3 + 0.9 * (by_type[tie_type] - 1), 4.0))
@@ -310,77 +415,99 @@ def _area(score: float, scores: Iterable[float]) -> float:
     return SMALLEST + (LARGEST - SMALLEST) * (score - low) / (high - low)
 
 
-def _areas(scores: Sequence[float]) -> list[float]:
-    return [_area(s, scores) for s in scores]
-
-
 def _wrap(text: str, width: int = 22) -> str:
     return textwrap.fill(text, width=width, break_long_words=False, break_on_hyphens=False)
 
 
 def _legends(
     figure: Figure,
+    ax: Any,
     graph: nx.MultiDiGraph,
     keys: list[str],
     pairs: dict[tuple[str, str], dict[str, int]],
-    scores: dict[str, float],
+    values: list[float],
+    factor: float,
     size_by: str,
 ) -> list[Any]:
-    """Sectors, tie types and marker sizes, in the right-hand margin (never over the network)."""
+    """Sectors, tie types and marker sizes, stacked in the right-hand margin (never over the network).
+
+    Only what the picture shows is listed: a tie type without a tie on the date has no row, and
+    without any tie there is no tie legend.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.lines import Line2D
 
     sectors: dict[str, int] = defaultdict(int)
     for k in keys:
         sectors[graph.nodes[k].get("sector") or "unknown"] += 1
     order = [s for s in (*SECTORS, *sorted(set(sectors) - set(SECTORS))) if s in sectors]
-    sector_handles = [
-        Line2D(
-            [], [], marker="o", linestyle="", markersize=9, markerfacecolor=sector_colour(s), markeredgecolor="white"
-        )
-        for s in order
-    ]
     counts: dict[str, int] = defaultdict(int)
     for by_type in pairs.values():
         for t, n in by_type.items():
             counts[t] += n
-    tie_handles = [Line2D([], [], linewidth=2, **TIE_STYLES[t]) for t in TIE_TYPES]
-    values = list(scores.values()) or [0.0]
-    low, high = min(values), max(values)
+    shown_types = [t for t in (*TIE_TYPES, *sorted(set(counts) - set(TIE_TYPES))) if counts.get(t)]
+    low, high = (min(values), max(values)) if values else (0.0, 0.0)
     examples = sorted({low, (low + high) / 2, high})
-    size_handles = [
-        Line2D([], [], marker="o", linestyle="", markersize=math.sqrt(_area(v, values)), color="#BBBBBB")
-        for v in examples
-    ]
-    common: dict[str, Any] = {"frameon": False, "fontsize": 9, "title_fontsize": 10, "alignment": "left"}
-    placed = [
-        figure.legend(
-            sector_handles,
+    sections: list[tuple[str, list[Any], list[str], dict[str, Any]]] = [
+        (
+            "sector",
+            [
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    markersize=9,
+                    markerfacecolor=sector_colour(s),
+                    markeredgecolor="white",
+                )
+                for s in order
+            ],
             [f"{s.replace('_', ' ')} ({sectors[s]})" for s in order],
-            title="sector",
-            bbox_to_anchor=(0.77, 0.9),
-            loc="upper left",
-            **common,
+            {},
         ),
-        figure.legend(
-            tie_handles,
-            [f"{t} ({counts.get(t, 0)})" for t in TIE_TYPES],
-            title="tie type",
-            bbox_to_anchor=(0.77, 0.58),
-            handlelength=3,
-            loc="upper left",
-            **common,
+        (
+            "tie type",
+            [Line2D([], [], linewidth=2, **TIE_STYLES.get(t, TIE_STYLES["partnership"])) for t in shown_types],
+            [f"{t} ({counts[t]})" for t in shown_types],
+            {"handlelength": 3},
         ),
-        figure.legend(
-            size_handles,
+        (
+            size_by,
+            [
+                Line2D(
+                    [], [], marker="o", linestyle="", markersize=math.sqrt(_area(v, values)) * factor, color="#BBBBBB"
+                )
+                for v in examples
+            ],
             [_number(v) for v in examples],
-            title=size_by,
-            bbox_to_anchor=(0.77, 0.36),
-            labelspacing=3.0,
-            borderpad=1.2,
-            loc="upper left",
-            **common,
+            {"labelspacing": 3.0 * factor + 0.5, "borderpad": 1.2},
         ),
     ]
+    renderer = (figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)).get_renderer()
+    x = ax.get_position().x1 + 0.2 / figure.get_figwidth()
+    top = ax.get_position().y1
+    placed = []
+    for title, handles, texts, extra in sections:
+        if not handles:
+            continue
+        legend = figure.legend(
+            handles,
+            texts,
+            title=title,
+            bbox_to_anchor=(x, top),
+            loc="upper left",
+            frameon=False,
+            fontsize=9,
+            title_fontsize=10,
+            alignment="left",
+            **extra,
+        )
+        for text in legend.get_texts():
+            text.set_parse_math(False)
+        legend.get_title().set_parse_math(False)
+        top = legend.get_window_extent(renderer).y0 / figure.bbox.height - 0.25 / figure.get_figheight()
+        placed.append(legend)
     return placed
 
 

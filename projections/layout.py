@@ -11,9 +11,10 @@ spring         force-directed (Fruchterman-Reingold, ``nx.spring_layout`` seeded
                tied organisations pull together, all others push apart; each connected piece
                is laid out on its own and the pieces are packed in rows, the largest first
 kamada-kawai   Kamada-Kawai's energy (the squared gap between drawn and network distance,
-               weighted by 1/distance²), minimised by stress majorization in NumPy, starting
-               from a seeded random placement; organisations that cannot reach each other are
-               kept one step further apart than the longest path; pieces packed as for spring
+               weighted by 1/distance²), minimised by igraph (``layout_kamada_kawai``) from a
+               seeded random placement; pieces packed as for spring. ``benchmarks/layout.py``
+               compares it with NetworkX's and the stress majorization used before: within 3%
+               of the same stress, 40-50 times faster
 circular       one circle, in key order (``nx.circular_layout``)
 shell          one ring per sector, the smallest sectors inside (``nx.shell_layout``)
 =============  =================================================================================
@@ -39,7 +40,7 @@ from typing import Any
 import networkx as nx
 
 from domain.errors import InputError
-from projections.engines import check_choice
+from projections.engines import check_choice, to_igraph
 
 LAYOUTS: tuple[str, ...] = ("spring", "kamada-kawai", "circular", "shell")
 #: Above this many organisations the O(n²) layouts are refused (spring needs SciPy from 500 on).
@@ -81,7 +82,7 @@ def positions(graph: nx.Graph, layout: str = "spring", *, seed: int = 0) -> dict
         return _unit_square(nx.shell_layout(ordered, nlist=_shells(ordered)))
     if layout == "kamada-kawai":
         _check_size(n, layout)
-        return _packed(ordered, lambda part: _stress(part, seed))
+        return _packed(ordered, lambda part: _kamada_kawai(part, seed))
     if n >= 500:
         _check_spring(n)
     return _packed(ordered, lambda part: nx.spring_layout(part, seed=seed, k=1.6 / len(part) ** 0.5, iterations=200))
@@ -130,45 +131,14 @@ def _shells(graph: nx.Graph) -> list[list[Any]]:
     return [members for _, members in sorted(by_sector.items(), key=lambda item: (len(item[1]), item[0]))]
 
 
-def _stress(graph: nx.Graph, seed: int, *, iterations: int = 500, tolerance: float = 1e-6) -> dict[Any, Any]:
-    """Kamada-Kawai's energy minimised by stress majorization (Gansner, Koren and North, 2004)."""
+def _kamada_kawai(graph: nx.Graph, seed: int) -> dict[Any, Any]:
+    """igraph's Kamada-Kawai (its defaults: 50 steps per organisation), from a seeded random start."""
     import numpy as np
 
-    keys = list(graph)
-    index = {k: i for i, k in enumerate(keys)}
-    n = len(keys)
-    dist = np.full((n, n), np.inf)
-    for source, lengths in nx.all_pairs_shortest_path_length(graph):
-        for target, d in lengths.items():
-            dist[index[source], index[target]] = d
-    finite = dist[np.isfinite(dist)]
-    dist[~np.isfinite(dist)] = (finite.max() if finite.size else 0) + 1
-    np.fill_diagonal(dist, 0)
-    weights = np.zeros_like(dist)
-    off = dist > 0
-    weights[off] = dist[off] ** -2.0
-    laplacian = -weights
-    np.fill_diagonal(laplacian, weights.sum(axis=1))
-    pinv = np.linalg.pinv(laplacian)
-    pos = np.random.default_rng(seed).random((n, 2)) * dist.max()
-
-    def stress(p: Any) -> float:
-        gaps = np.linalg.norm(p[:, None, :] - p[None, :, :], axis=2) - dist
-        return float((weights * gaps**2).sum() / 2)
-
-    previous = stress(pos)
-    for _ in range(iterations):
-        drawn = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            b = np.where(drawn > 0, -weights * dist / drawn, 0.0)
-        np.fill_diagonal(b, 0)
-        np.fill_diagonal(b, -b.sum(axis=1))
-        pos = pinv @ (b @ pos)
-        current = stress(pos)
-        if previous - current < tolerance * max(previous, 1e-12):
-            break
-        previous = current
-    return {k: pos[i] for i, k in enumerate(keys)}
+    engine = to_igraph(graph, weighted=False)
+    begin = np.random.default_rng(seed).random((len(engine.keys), 2)) * len(engine.keys) ** 0.5
+    found = engine.graph.layout_kamada_kawai(seed=begin.tolist())
+    return {k: tuple(found[i]) for i, k in enumerate(engine.keys)}
 
 
 def _unit_square(raw: dict[Any, Any]) -> dict[str, Position]:

@@ -13,6 +13,8 @@
   // World coordinates: the unit square of the layout, scaled with the number of organisations.
   var SIZE = Math.max(520, Math.min(4000, 95 * Math.sqrt(data.nodes.length)));
   var PARALLEL = 16; // distance between parallel ties of one pair, in world units
+  var LABEL_SIZE = 11, LINE = 13, LABEL_GAP = 3; // label font size, line height and gap below its circle, in px
+  var LABEL_FONT = LABEL_SIZE + "px " + getComputedStyle(document.documentElement).fontFamily;
 
   var state = {
     stop: data.start,
@@ -61,8 +63,26 @@
     return names.en || names.ko || n.key;
   }
 
-  function shortName(text) {
-    return text.length > 30 ? text.slice(0, 29) + "\u2026" : text;
+  // A label's lines: whole words, about 22 characters a line (as the picture wraps them), never cut.
+  function linesOf(text) {
+    var lines = [], line = "";
+    String(text).split(/\s+/).forEach(function (word) {
+      if (line && (line + " " + word).length > 22) { lines.push(line); line = word; }
+      else line = line ? line + " " + word : word;
+    });
+    lines.push(line);
+    return lines;
+  }
+
+  // The width of a line of label text in screen pixels (canvas measure, cached per text).
+  var measurer = document.createElement("canvas").getContext("2d");
+  var widths = {};
+  function widthOf(text) {
+    if (!(text in widths)) {
+      measurer.font = LABEL_FONT;
+      widths[text] = measurer.measureText(text).width;
+    }
+    return widths[text];
   }
 
   // A tie run counts from its "from" day until (not on) its "to" day.
@@ -83,58 +103,133 @@
     var g = el("g", { "class": "node", "data-node-key": n.key, "data-sector": n.sector }, nodeLayer);
     var info = sectorInfo[n.sector];
     var circle = el("circle", { r: 7, fill: info ? info.colour : "#999" }, g);
-    var label = el("text", { "class": "label", "text-anchor": "middle", y: 20 }, g);
+    var label = el("text", { "class": "label", "text-anchor": "middle" }, g);
     var tip = el("title", {}, g);
-    nodes[n.key] = { data: n, g: g, circle: circle, label: label, tip: tip, x: n.x * SIZE, y: n.y * SIZE, ties: [], r: 7 };
+    nodes[n.key] = { data: n, g: g, circle: circle, label: label, tip: tip, x: n.x * SIZE, y: n.y * SIZE,
+      ties: [], curves: [], r: 7, text: null, lines: [], width: 0, on: false, crowded: false };
+    g.addEventListener("pointerenter", function () {
+      g.classList.add("is-hover");
+      if (g.parentNode.lastChild !== g) g.parentNode.appendChild(g); // on top of its neighbours
+    });
+    g.addEventListener("pointerleave", function () { g.classList.remove("is-hover"); });
   });
 
-  // The runs of one tie share its place: parallel offsets are given per tie (its id before "#").
-  function tieOf(t) { var i = t.id.indexOf("#"); return i < 0 ? t.id : t.id.slice(0, i); }
-  var pairs = {};
-  var ties = data.ties.map(function (t) {
+  // One curve per linked pair and tie type, whatever the direction and number of its ties (a support
+  // each way, two partnerships): it carries the keys of the ties it stands for on the slider's day, and
+  // thickens with their number. A pair linked by several types gets parallel curves side by side.
+  var curves = {};
+  var curveList = [];
+  data.ties.forEach(function (t) {
     var a = t.source < t.target ? t.source : t.target;
     var b = t.source < t.target ? t.target : t.source;
-    var pair = a + "\u0000" + b;
-    var members = pairs[pair] = pairs[pair] || [];
-    if (members.indexOf(tieOf(t)) < 0) members.push(tieOf(t));
-    var info = typeInfo[t.tie_type] || { colour: "#555", dash: "" };
-    var path = el("path", {
-      "class": "tie",
-      "data-tie-id": t.id,
-      "data-tie-key": t.key,
-      "data-tie-type": t.tie_type,
-      "data-source": t.source,
-      "data-target": t.target,
-      stroke: info.colour,
-    }, tieLayer);
-    if (info.dash) path.setAttribute("stroke-dasharray", info.dash);
-    var tie = { data: t, path: path, pair: pair, offset: 0, visible: false };
+    var id = a + "\u0000" + b + "\u0000" + t.tie_type;
+    var curve = curves[id];
+    if (!curve) {
+      var info = typeInfo[t.tie_type] || { colour: "#555", dash: "" };
+      var path = el("path", { "class": "tie", "data-tie-type": t.tie_type, "data-source": a, "data-target": b,
+        stroke: info.colour }, tieLayer);
+      if (info.dash) path.setAttribute("stroke-dasharray", info.dash);
+      curve = curves[id] = { a: a, b: b, type: t.tie_type, runs: [], path: path, offset: 0, visible: false };
+      curveList.push(curve);
+      if (nodes[a]) nodes[a].curves.push(curve);
+      if (nodes[b]) nodes[b].curves.push(curve);
+    }
+    var tie = { data: t, curve: curve };
+    curve.runs.push(tie);
     if (nodes[t.source]) nodes[t.source].ties.push(tie);
     if (nodes[t.target]) nodes[t.target].ties.push(tie);
-    return tie;
   });
-  ties.forEach(function (tie) {
-    var members = pairs[tie.pair];
-    var i = members.indexOf(tieOf(tie.data));
-    tie.offset = (i - (members.length - 1) / 2) * PARALLEL;
+  var typeOrder = data.tie_types.map(function (t) { return t.name; });
+  var byPair = {};
+  curveList.forEach(function (c) { (byPair[c.a + "\u0000" + c.b] = byPair[c.a + "\u0000" + c.b] || []).push(c); });
+  Object.keys(byPair).forEach(function (pair) {
+    var members = byPair[pair].sort(function (x, y) { return typeOrder.indexOf(x.type) - typeOrder.indexOf(y.type); });
+    members.forEach(function (c, i) { c.offset = (i - (members.length - 1) / 2) * PARALLEL; });
   });
 
-  function placeTie(tie) {
-    var s = nodes[tie.data.source], t = nodes[tie.data.target];
+  function placeTie(curve) {
+    var s = nodes[curve.a], t = nodes[curve.b];
     if (!s || !t) return;
     var dx = t.x - s.x, dy = t.y - s.y;
     var len = Math.sqrt(dx * dx + dy * dy) || 1;
-    // the same side for both directions of a pair: the normal of the pair in key order
-    var sign = tie.data.source < tie.data.target ? 1 : -1;
-    var cx = (s.x + t.x) / 2 - (dy / len) * tie.offset * 2 * sign;
-    var cy = (s.y + t.y) / 2 + (dx / len) * tie.offset * 2 * sign;
-    tie.path.setAttribute("d", "M" + s.x.toFixed(2) + "," + s.y.toFixed(2) + " Q" + cx.toFixed(2) + "," +
+    var cx = (s.x + t.x) / 2 - (dy / len) * curve.offset * 2;
+    var cy = (s.y + t.y) / 2 + (dx / len) * curve.offset * 2;
+    curve.path.setAttribute("d", "M" + s.x.toFixed(2) + "," + s.y.toFixed(2) + " Q" + cx.toFixed(2) + "," +
       cy.toFixed(2) + " " + t.x.toFixed(2) + "," + t.y.toFixed(2));
   }
 
   function placeNode(n) {
     n.g.setAttribute("transform", "translate(" + n.x.toFixed(2) + "," + n.y.toFixed(2) + ")");
-    n.ties.forEach(placeTie);
+    n.curves.forEach(placeTie);
+  }
+
+  // -- labels: full names, the same size at every zoom, none over another label or a circle ----------------
+  function setLabel(n, text) {
+    if (n.text === text) return;
+    n.text = text;
+    n.lines = linesOf(text);
+    n.width = Math.max.apply(null, n.lines.map(widthOf));
+    n.label.textContent = "";
+    n.lines.forEach(function (line, i) {
+      var span = el("tspan", { x: 0, dy: i === 0 ? LABEL_GAP + LABEL_SIZE : LINE }, n.label);
+      span.textContent = line;
+    });
+  }
+
+  // Which labels show at this zoom: most important first (the selected organisation, search matches,
+  // then by degree on the day, then key), each where no label already shown and no circle is; the
+  // others show when the mouse is over their organisation, or once zoomed in far enough. Boxes are
+  // in screen pixels relative to the view's origin (panning moves them all alike), kept in a grid.
+  var CELL = 80;
+  function declutter() {
+    var k = view.k;
+    var grid = {};
+    function cells(box, visit) {
+      for (var i = Math.floor(box[0] / CELL); i <= Math.floor(box[2] / CELL); i++) {
+        for (var j = Math.floor(box[1] / CELL); j <= Math.floor(box[3] / CELL); j++) {
+          if (visit(i + ":" + j) === false) return false;
+        }
+      }
+      return true;
+    }
+    function free(box, owner) {
+      return cells(box, function (cell) {
+        var here = grid[cell];
+        if (!here) return true;
+        for (var m = 0; m < here.length; m++) {
+          var o = here[m];
+          if (o[4] !== owner && box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3]) return false;
+        }
+        return true;
+      });
+    }
+    function take(box) { cells(box, function (cell) { (grid[cell] = grid[cell] || []).push(box); }); }
+    var shown = [];
+    Object.keys(nodes).forEach(function (key) { if (nodes[key].on) shown.push(nodes[key]); });
+    shown.forEach(function (n) {
+      var x = n.x * k, y = n.y * k, r = n.r * k + 1;
+      take([x - r, y - r, x + r, y + r, n]);
+    });
+    shown.sort(function (p, q) {
+      var rank = function (n) { return n.data.key === state.selected ? 2 : n.g.classList.contains("is-match") ? 1 : 0; };
+      return rank(q) - rank(p) || q.degree - p.degree || (p.data.key < q.data.key ? -1 : 1);
+    });
+    var crowded = 0;
+    shown.forEach(function (n) {
+      var x = n.x * k, top = n.y * k + n.r * k + LABEL_GAP;
+      var half = n.width * (n.data.key === state.selected ? 1.12 : 1) / 2 + 2;
+      var box = [x - half, top, x + half, top + LABEL_SIZE + 3 + (n.lines.length - 1) * LINE, n];
+      var fits = free(box, n);
+      if (fits) take(box); else crowded += 1;
+      if (n.crowded === fits) { n.crowded = !fits; n.g.classList.toggle("is-crowded", !fits); }
+    });
+    svg.setAttribute("data-crowded-labels", String(crowded));
+  }
+  var declutterPending = false;
+  function declutterSoon() {
+    if (declutterPending) return;
+    declutterPending = true;
+    requestAnimationFrame(function () { declutterPending = false; declutter(); });
   }
 
   // -- filters and legend ----------------------------------------------------------------------
@@ -176,22 +271,28 @@
     var degree = {};
     var tied = {};
     var shownTies = 0;
-    ties.forEach(function (tie) {
-      var t = tie.data;
-      var s = nodes[t.source], g = nodes[t.target];
-      var counts = active(t, day) && !!s && !!g;
-      if (counts) { tied[t.source] = true; tied[t.target] = true; }
-      var on = state.types.has(t.tie_type) && counts &&
-        state.sectors.has(s.data.sector) && state.sectors.has(g.data.sector);
-      tie.visible = on;
-      tie.path.classList.toggle("is-hidden", !on);
-      tie.path.classList.toggle("is-near", on && state.selected !== null &&
-        (t.source === state.selected || t.target === state.selected));
-      if (on) {
-        shownTies += 1;
-        degree[t.source] = (degree[t.source] || 0) + 1;
-        degree[t.target] = (degree[t.target] || 0) + 1;
-      }
+    curveList.forEach(function (curve) {
+      var keys = [];
+      curve.runs.forEach(function (tie) {
+        var t = tie.data;
+        var s = nodes[t.source], g = nodes[t.target];
+        var counts = active(t, day) && !!s && !!g;
+        if (counts) { tied[t.source] = true; tied[t.target] = true; }
+        if (counts && state.types.has(t.tie_type) && state.sectors.has(s.data.sector) &&
+            state.sectors.has(g.data.sector)) {
+          keys.push(t.key);
+          degree[t.source] = (degree[t.source] || 0) + 1;
+          degree[t.target] = (degree[t.target] || 0) + 1;
+        }
+      });
+      var on = keys.length > 0;
+      shownTies += keys.length;
+      curve.visible = on;
+      curve.path.setAttribute("data-tie-keys", keys.join(" "));
+      curve.path.setAttribute("stroke-width", String(Math.min(2 + 1.2 * (keys.length - 1), 5)));
+      curve.path.classList.toggle("is-hidden", !on);
+      curve.path.classList.toggle("is-near", on && state.selected !== null &&
+        (curve.a === state.selected || curve.b === state.selected));
     });
     var shownNodes = 0;
     Object.keys(nodes).forEach(function (key) {
@@ -205,12 +306,15 @@
       n.g.classList.toggle("is-hidden", !on);
       n.g.classList.toggle("is-idle", d === 0);
       n.r = 6 + 2.6 * Math.sqrt(d);
+      n.degree = d;
+      n.on = on;
       n.circle.setAttribute("r", n.r.toFixed(2));
-      n.label.setAttribute("y", (n.r + 12).toFixed(2));
-      n.label.textContent = shortName(nameOf(n.data, state.label));
+      n.g.style.setProperty("--r", n.r.toFixed(2) + "px");
+      setLabel(n, nameOf(n.data, state.label));
       n.g.setAttribute("data-degree", String(d));
       if (on) shownNodes += 1;
     });
+    declutter();
     var status = byId("status");
     status.textContent = shownNodes + " organisations, " + shownTies + " ties";
     status.setAttribute("data-visible-nodes", String(shownNodes));
@@ -309,10 +413,16 @@
   byId("label-lang").addEventListener("change", function (e) { state.label = e.target.value; refresh(); });
 
   // -- zoom and pan -----------------------------------------------------------------------------
+  var drawnK = null;
   function applyView() {
     viewport.setAttribute("transform", "translate(" + view.x.toFixed(2) + "," + view.y.toFixed(2) + ") scale(" +
       view.k.toFixed(4) + ")");
     svg.setAttribute("data-zoom", view.k.toFixed(4));
+    if (view.k !== drawnK) { // labels keep their screen size: more of them fit as one zooms in
+      drawnK = view.k;
+      svg.style.setProperty("--unzoom", String(1 / view.k));
+      declutterSoon();
+    }
   }
   function fit() {
     var rect = svg.getBoundingClientRect();
@@ -390,12 +500,15 @@
     var was = drag;
     drag = null;
     if (!was.moved) select(was.key);
+    else if (was.key) declutterSoon();
   }
   svg.addEventListener("pointerup", endDrag);
   svg.addEventListener("pointercancel", function (e) { if (drag) { drag.moved = true; } endDrag(e); });
 
   // -- the time slider ------------------------------------------------------------------------------
   slider.max = String(data.stops.length - 1);
+  // A network without dates (or with one) has one stop: no slider to move, no replay.
+  byId("timeline").classList.toggle("is-undated", data.stops.length < 2);
   slider.addEventListener("input", function () { state.stop = Number(slider.value); refresh(); });
   var timer = null;
   var play = byId("play");

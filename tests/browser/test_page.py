@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -94,12 +95,18 @@ def page(opened: Opened, page_file: Path) -> Page:
 
 
 def visible_ties(page: Page) -> set[str]:
-    """The keys of the ties shown (each as ``as_of`` keys it on the slider's day)."""
+    """The keys of the ties shown (each as ``as_of`` keys it on the slider's day), from the curves drawn."""
     shown = page.eval_on_selector_all(
-        "path.tie", "els => els.filter(e => getComputedStyle(e).display !== 'none').map(e => e.dataset.tieKey)"
+        "path.tie",
+        "els => els.filter(e => getComputedStyle(e).display !== 'none').flatMap(e => e.dataset.tieKeys.split(' '))",
     )
     assert len(shown) == len(set(shown)), "a tie is drawn twice"
     return set(shown)
+
+
+def curves(graph: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
+    """One curve per linked pair and tie type, whichever the direction."""
+    return {(min(u, v), max(u, v), a["tie_type"]) for u, v, a in graph.edges(data=True)}
 
 
 def visible_nodes(page: Page) -> set[str]:
@@ -146,7 +153,11 @@ def test_the_page_shows_every_organisation_of_the_ledger(page: Page, pohang: nx.
     assert len(keys) == pohang.number_of_nodes() == 19
     assert set(keys) == set(pohang.nodes)
     assert visible_nodes(page) == set(pohang.nodes)
-    assert page.locator("path.tie").count() == pohang.number_of_edges()
+    drawn = page.eval_on_selector_all(
+        "path.tie", "els => els.map(e => [e.dataset.source, e.dataset.target, e.dataset.tieType])"
+    )
+    assert len(drawn) == len(curves(pohang)) < pohang.number_of_edges()  # a pair's ties of one type: one curve
+    assert {tuple(c) for c in drawn} == curves(pohang)
 
 
 def test_the_ties_shown_are_those_active_on_the_date(page: Page, pohang: nx.MultiDiGraph) -> None:
@@ -276,7 +287,8 @@ def test_wheel_zooms_and_dragging_pans_or_moves_an_organisation(page: Page) -> N
     page.mouse.up()
     assert page.locator("#viewport").get_attribute("transform") != before
     node = page.locator('[data-node-key="posco"]')
-    where, tie = node.get_attribute("transform"), page.locator('path.tie[data-source="posco"]').first
+    where = node.get_attribute("transform")
+    tie = page.locator('path.tie[data-source="posco"], path.tie[data-target="posco"]').first
     path_before = tie.get_attribute("d")
     circle = page.locator('[data-node-key="posco"] circle').bounding_box()
     assert circle is not None
@@ -324,3 +336,136 @@ def test_names_cannot_break_out_of_the_page(opened: Opened, tmp_path: Path) -> N
     assert page.locator("#panel-name-en").text_content() == evil
     assert page.locator("#panel-name-ko").text_content() == "악성</script>"
     assert page.title() == "</title><script>window.pwned = 1</script>: the network as of 2020-06-30"
+
+
+# -- readable labels, one curve per pair, a network without dates ----------------------------------------
+
+LABEL_BOXES = """() => {
+  const shown = [...document.querySelectorAll('.node')].filter(g => getComputedStyle(g).display !== 'none');
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  return {
+    labels: shown.map(g => g.querySelector('.label')).filter(l => getComputedStyle(l).display !== 'none')
+      .map(l => [l.parentNode.dataset.nodeKey, [...l.querySelectorAll('tspan')].map(t => t.textContent).join(' '),
+                 ...box(l)]),
+    discs: shown.map(g => [g.dataset.nodeKey, ...box(g.querySelector('circle'))]),
+  };
+}"""
+
+
+def label_overlaps(page: Page) -> tuple[int, int, list[tuple[str, str]]]:
+    """Pairs of shown labels whose boxes intersect, labels over another organisation's circle (boxes from
+    the browser's own layout, half a pixel of tolerance), and each shown label's (key, text)."""
+    found = page.evaluate(LABEL_BOXES)
+    labels, discs = found["labels"], found["discs"]
+
+    def cross(a: list[float], b: list[float]) -> bool:
+        return min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5
+
+    pairs = sum(cross(a[2:], b[2:]) for i, a in enumerate(labels) for b in labels[i + 1 :])
+    covering = 0
+    for key, _, *box in labels:
+        for other, x0, y0, x1, y1 in discs:
+            cx, cy, r = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2
+            nx_, ny_ = min(max(cx, box[0]), box[2]), min(max(cy, box[1]), box[3])
+            covering += other != key and (cx - nx_) ** 2 + (cy - ny_) ** 2 < (r - 0.5) ** 2
+    return pairs, covering, [(k, t) for k, t, *_ in labels]
+
+
+def crowded(page: Page) -> int:
+    return int(page.locator("#graph").get_attribute("data-crowded-labels") or -1)
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_the_demo_s_labels_are_whole_names_and_never_overlap(
+    page: Page, pohang: nx.MultiDiGraph, language: str
+) -> None:
+    page.locator("#label-lang").select_option(language)
+    pairs, covering, shown = label_overlaps(page)
+    assert (pairs, covering) == (0, 0)
+    field = "name_ko" if language == "ko" else "name_en"
+    assert len(shown) == 19 - crowded(page) > 10
+    for key, text in shown:
+        assert text == pohang.nodes[key][field], key  # whole, never cut at 30 characters
+
+
+def test_a_300_organisation_page_shows_what_fits_and_more_when_zoomed(opened: Opened, tmp_path: Path) -> None:
+    from tests.pictures.synthetic import network
+
+    g = network(300, seed=1)
+    path = tmp_path / "big.html"
+    write_page(g, path, as_of="2025-12-31")
+    page = opened.open(path)
+    assert label_overlaps(page)[:2] == (0, 0)
+    far = crowded(page)
+    assert far > 0  # not every label fits the whole network on one screen
+    for _ in range(4):
+        page.locator("#zoom-in").click()
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert crowded(page) < far
+    pairs, covering, shown = label_overlaps(page)
+    assert (pairs, covering) == (0, 0)
+    assert all(text == g.nodes[key]["name_en"] for key, text in shown)
+
+
+def test_hovering_an_organisation_shows_its_whole_label(opened: Opened, tmp_path: Path) -> None:
+    from tests.pictures.synthetic import network
+
+    g = network(300, seed=1)
+    path = tmp_path / "big.html"
+    write_page(g, path, as_of="2025-12-31")
+    page = opened.open(path)
+    key = page.locator(".node.is-crowded").first.get_attribute("data-node-key")
+    hidden = page.locator(f'[data-node-key="{key}"]')
+    assert key is not None and hidden.locator(".label").is_hidden()
+    hidden.locator("circle").hover(force=True)
+    assert hidden.locator(".label").is_visible()
+    assert " ".join(hidden.locator("tspan").all_text_contents()) == g.nodes[key]["name_en"]
+    assert g.nodes[key]["name_en"] in (hidden.locator("title").text_content() or "")
+
+
+def test_a_long_name_is_shown_whole_on_several_lines(opened: Opened, tmp_path: Path) -> None:
+    g = nx.MultiDiGraph(ledger="long")
+    name = "Gyeongsangbuk-do Regional Innovation Agency for Next-generation Battery Recycling"
+    g.add_node("a", key="a", sector="intermediary", name_en=name)
+    g.add_node("b", key="b", sector="firm", name_en="B")
+    g.add_edge("a", "b", key="t:0", tie_type="partnership", start_on="2020-01-01", end_on=None)
+    path = tmp_path / "long.html"
+    write_page(g, path, as_of="2020-06-30")
+    page = opened.open(path)
+    lines = page.locator('[data-node-key="a"] tspan').all_text_contents()
+    # wrapped at whole words as the picture wraps them (textwrap, 22 characters, hyphens kept)
+    assert lines == textwrap.wrap(name, width=22, break_long_words=False, break_on_hyphens=False)
+    assert " ".join(lines) == name and len(lines) == 5
+
+
+def test_reciprocal_ties_are_one_curve(opened: Opened, tmp_path: Path) -> None:
+    g = nx.MultiDiGraph(ledger="reciprocal")
+    for key in "ab":
+        g.add_node(key, key=key, sector="firm", name_en=key.upper())
+    g.add_edge("a", "b", key="s1:0", tie_type="support", start_on="2020-01-01", end_on=None)
+    g.add_edge("b", "a", key="s2:0", tie_type="support", start_on="2020-02-01", end_on=None)
+    g.add_edge("b", "a", key="p1:0", tie_type="partnership", start_on="2020-01-01", end_on=None)
+    path = tmp_path / "reciprocal.html"
+    write_page(g, path, as_of="2020-06-30")
+    page = opened.open(path)
+    drawn = page.eval_on_selector_all("path.tie", "els => els.map(e => [e.dataset.tieType, e.dataset.tieKeys])")
+    assert sorted(drawn) == [["partnership", "p1:0"], ["support", "s1:0 s2:0"]]
+    assert page.locator("#status").get_attribute("data-visible-ties") == "3"
+    set_stop(page, 0)  # 2020-01-01: only the first support so far
+    assert visible_ties(page) == {"s1:0", "p1:0"}
+
+
+def test_a_network_with_one_date_has_no_slider_to_move(opened: Opened, tmp_path: Path) -> None:
+    g = nx.MultiDiGraph(ledger="undated")
+    for i in range(40):
+        g.add_node(f"o{i}", key=f"o{i}", sector="firm", name_en=f"Org {i}")
+    for i in range(39):
+        g.add_edge(f"o{i}", f"o{i + 1}", key=f"t{i}:0", tie_type="partnership", start_on="2024-01-01", end_on=None)
+    path = tmp_path / "undated.html"
+    data = write_page(g, path, as_of="2024-01-01")
+    assert [s["date"] for s in data["stops"]] == ["2024-01-01"]  # one stop, not one a year
+    page = opened.open(path)
+    assert page.locator("#slider").is_hidden() and page.locator("#play").is_hidden()
+    assert page.locator("#slider-date").inner_text() == "as of 2024-01-01"
+    assert page.locator("#status").get_attribute("data-visible-ties") == "39"
+    assert [s["date"] for s in page_data(g, as_of="2025-06-30")["stops"]] == ["2024-01-01", "2025-06-30"]

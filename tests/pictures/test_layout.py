@@ -42,3 +42,22 @@ def test_same_seed_same_positions(layout: str) -> None:
 def test_an_unknown_layout_is_refused() -> None:
     with pytest.raises(InputError, match="layout: unknown value 'grid'"):
         positions(nx.Graph([("a", "b")]), "grid")
+
+
+def normalised_stress(graph: nx.Graph, pos: dict[str, tuple[float, float]]) -> float:
+    """Sum over pairs of (s * drawn - d)² / d², at the scale s that makes it smallest, per pair."""
+    d = dict(nx.all_pairs_shortest_path_length(graph))
+    pairs = [(a, b) for i, a in enumerate(graph) for b in list(graph)[i + 1 :]]
+    drawn = {(a, b): math.dist(pos[a], pos[b]) for a, b in pairs}
+    s = sum(drawn[p] / d[p[0]][p[1]] for p in pairs) / sum(drawn[p] ** 2 / d[p[0]][p[1]] ** 2 for p in pairs)
+    return sum((s * drawn[p] - d[p[0]][p[1]]) ** 2 / d[p[0]][p[1]] ** 2 for p in pairs) / len(pairs)
+
+
+def test_kamada_kawai_draws_a_grid_as_well_as_the_grid_itself() -> None:
+    """igraph's Kamada-Kawai against the obvious drawing of a 4 x 6 grid (each node at its row and column)."""
+    grid = nx.relabel_nodes(nx.grid_2d_graph(4, 6), lambda rc: f"r{rc[0]}c{rc[1]}")
+    obvious = {f"r{r}c{c}": (float(c), float(r)) for r in range(4) for c in range(6)}
+    pos = positions(grid, "kamada-kawai", seed=2)
+    assert normalised_stress(grid, pos) <= normalised_stress(grid, obvious) * 1.05
+    scattered = {k: (float(i % 5), float(i * 7 % 11)) for i, k in enumerate(sorted(grid))}
+    assert normalised_stress(grid, scattered) > 3 * normalised_stress(grid, obvious)  # the measure can tell
