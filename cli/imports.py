@@ -19,7 +19,7 @@ from domain.ledger import Ledger
 from domain.organisation import SECTORS
 from domain.records import EVENT_TYPES
 
-DEFAULT_RECIPIENT_SECTOR = "firm"
+DEFAULT_RECIPIENT_SECTOR = "intermediary"
 
 
 @click.command("import")
@@ -44,7 +44,19 @@ DEFAULT_RECIPIENT_SECTOR = "firm"
     type=click.Choice(SECTORS),
     default=DEFAULT_RECIPIENT_SECTOR,
     show_default=True,
-    help="Sector of recipient organisations registered by a 360giving import.",
+    help="360giving: sector of new recipients whose identifier scheme says nothing "
+    "(GB-CHC is civil_society, GB-COH firm, ...: see docs/operator.md).",
+)
+@click.option(
+    "--sector-map",
+    type=click.File("rb"),
+    metavar="FILE",
+    help='360giving: a JSON object of scheme or org id -> sector, overriding the table (e.g. {"GB-COH": "firm"}).',
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="360giving: every schema error refuses its grant, also in fields the ledger keeps verbatim.",
 )
 @click.option("--dry-run", is_flag=True, help="Validate and report what would be written; write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Write the valid records; put the invalid ones in --rejects.")
@@ -61,6 +73,8 @@ def import_(
     fmt: str,
     type_name: str | None,
     recipient_sector: str,
+    sector_map: IO[bytes] | None,
+    strict: bool,
     dry_run: bool,
     skip_invalid: bool,
     rejects: str | None,
@@ -81,11 +95,19 @@ def import_(
         )
     if type_name is not None and fmt != "csv":
         raise InputError("type", "only a csv import takes --type", "drop --type")
+    if fmt != "360giving" and (sector_map is not None or strict):
+        raise InputError("sector-map" if sector_map else "strict", "only a 360giving import takes it", "drop it")
     source: Any = None
     if fmt == "360giving":
-        from domain.imports.giving360 import Giving360
+        from domain.imports.giving360 import Giving360, read_sector_map
 
-        source = Giving360(ledger, recipient_sector)
+        mapping = None
+        if sector_map is not None:
+            try:
+                mapping = read_sector_map(json.load(sector_map))
+            except ValueError as exc:
+                raise InputError("sector-map", f"is not JSON ({exc})", 'write e.g. {"GB-COH": "firm"}') from None
+        source = Giving360(ledger, recipient_sector, sector_map=mapping, strict=strict)
         items = source.items(file)
     elif fmt == "jsonl":
         from domain.imports.jsonl import jsonl_items
@@ -172,6 +194,10 @@ def summary(report: ImportReport, source: Any) -> None:
     if report.total_written == 0 and not report.dry_run:
         line += "; nothing new to write"
     click.echo(line, err=True)
+    quality = getattr(source, "quality", None)
+    if quality:
+        detail = ", ".join(f"{n} {flag}" for flag, n in sorted(quality.items()))
+        click.echo(f"data quality: {sum(quality.values())} remark(s) recorded on the grants ({detail})", err=True)
     rounded = getattr(source, "rounded", None)
     if rounded:
         click.echo(f"{len(rounded)} amount(s) read to the penny (float artefacts, e.g. {rounded[0]})", err=True)

@@ -29,6 +29,7 @@ Sector = Literal[
     "funder",
     "intermediary",
     "programme",
+    "civil_society",
 ]
 SECTORS: tuple[str, ...] = Sector.__args__  # type: ignore[attr-defined]
 

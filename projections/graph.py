@@ -592,8 +592,8 @@ def _pairs(created: Compact, parties: tuple[Party, ...] | None) -> list[tuple[st
 
 def _party_pairs(created: Compact, parties: tuple[Party, ...] | None) -> list[tuple[Party, Party]]:
     """The (source, target) parties of a relation's ties, for the party list *parties*."""
-    if created[C_TYPE] == "support":
-        return [(f, r) for f in created[C_PARTIES] for r in created[C_RECIPIENTS]]
+    if created[C_TYPE] == "support":  # no tie from an organisation to itself (a grant flagged recipient_is_funder)
+        return [(f, r) for f in created[C_PARTIES] for r in created[C_RECIPIENTS] if f[0] != r[0]]
     if not parties:
         return []
     if len(parties) == 2:
