@@ -32,6 +32,8 @@ def find_aggregate(ledger: Ledger, key_or_id: str) -> Aggregate:
         uid = UUID(key_or_id)
     except ValueError:
         aggregate = ledger.get(organisation_id(key_or_id))
+        if aggregate is None:
+            aggregate = _by_published_id(ledger, key_or_id)
         if aggregate is None:  # a name or an identifier, or a near miss (the directory says which)
             aggregate = ledger.get(organisation_id(resolve(load_network(ledger), key_or_id, "KEY_OR_ID")))
     else:
@@ -46,6 +48,23 @@ def find_aggregate(ledger: Ledger, key_or_id: str) -> Aggregate:
             "give an organisation key, or an id from 'netledger log'",
         )
     return aggregate
+
+
+def _by_published_id(ledger: Ledger, text: str) -> Aggregate | None:
+    """The grant whose 360Giving id (``reference``) is *text*, or the organisation with that org id.
+
+    ``360G-ALWF-1978`` finds the support imported from that grant; ``GB-CHC-1015890`` the organisation
+    with the identifier ``GB-CHC:1015890`` (``domain.imports.giving360.identifier_of``).
+    """
+    from domain.imports.giving360 import identifier_of
+
+    identifier = identifier_of(text.strip())
+    for _, event in ledger.events():
+        if isinstance(event, Support.Awarded) and event.reference == text:
+            return ledger.get(event.originator_id)
+        if isinstance(event, Organisation.Registered) and identifier in event.identifiers:
+            return ledger.get(event.originator_id)
+    return None
 
 
 def describe_on(
@@ -157,6 +176,12 @@ def state_on(aggregate: Aggregate, live: list[Positioned], day: str) -> dict[str
             disbursed=money_text(relation.disbursed),
             end=end,
         )
+        award = relation.created
+        if isinstance(award, Support.Awarded):
+            if award.giving360 is not None:
+                state["award_date_as_given"] = award.giving360.awardDate
+            if award.data_quality:
+                state["data_quality"] = [str(q) for q in award.data_quality]
     return state
 
 

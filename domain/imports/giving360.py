@@ -398,6 +398,8 @@ def check_grant(
     recipients = _orgs(grant, "recipientOrganization", found)
     own = {message.partition(": ")[0].split("[", 1)[0].split(".", 1)[0] for message in found}
     for error in grant_errors(grant):
+        if error.member == "grant" and found:  # the whole grant's shape: already told member by member
+            continue
         if error.used or strict:
             if error.member not in own:
                 found.append(str(error))

@@ -24,6 +24,7 @@ from typing import Any
 #: Members of a grant the ledger reads into typed fields: a schema error there refuses the grant.
 USED = frozenset(
     {
+        "grant",  # the grant as a whole (a required member missing, an organisation and an individual both)
         "id",
         "title",
         "description",
