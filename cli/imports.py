@@ -197,7 +197,8 @@ def summary(report: ImportReport, source: Any) -> None:
     quality = getattr(source, "quality", None)
     if quality:
         detail = ", ".join(f"{n} {flag}" for flag, n in sorted(quality.items()))
-        click.echo(f"data quality: {sum(quality.values())} remark(s) recorded on the grants ({detail})", err=True)
+        total = sum(quality.values())
+        click.echo(f"data quality: {total} remark(s) in the file ({detail}), kept on its grants", err=True)
     rounded = getattr(source, "rounded", None)
     if rounded:
         click.echo(f"{len(rounded)} amount(s) read to the penny (float artefacts, e.g. {rounded[0]})", err=True)
