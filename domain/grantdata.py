@@ -25,105 +25,96 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    JsonValue,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-)
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from typing_extensions import TypedDict
 
-from domain.values import _no_nul
+#: Text as given: any string the ledger can store (no NUL; a lone surrogate is refused too), not trimmed.
+#: A pattern, not a Python validator: pydantic-core checks it (a grant holds dozens of these).
+Given = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 
-#: Text as given: any string the ledger can store (no NUL, no lone surrogate), not trimmed.
-Given = Annotated[str, AfterValidator(_no_nul)]
+# The 360Giving objects are typed dicts: validated and serialised by pydantic-core alone, and only the
+# fields the file gave are stored (an absent field is not written as null). No other field is allowed:
+# an object with one goes whole to ``original``.
+_STRICT = ConfigDict(extra="forbid")
 
 
-class _Member(BaseModel):
-    """A 360Giving object: frozen, only the standard's fields (anything else goes to ``original``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True, strict=False)
-
-    @model_serializer(mode="wrap")
-    def _given_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """Only the fields the file gave (a stored grant does not spell out every absent one)."""
-        return {k: v for k, v in handler(self).items() if v is not None}
-
-
-class Period(_Member):
+class Period(TypedDict, total=False):
     """One of ``plannedDates`` (the standard's ``Event``)."""
 
-    title: Given | None = None
-    startDate: Given | None = None
-    endDate: Given | None = None
-    duration: Decimal | None = None
-    description: Given | None = None
-    dateModified: Given | None = None
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    title: Given
+    startDate: Given
+    endDate: Given
+    duration: Decimal
+    description: Given
+    dateModified: Given
 
 
-class Location(_Member):
+class Location(TypedDict, total=False):
     """One of ``beneficiaryLocation``, or of an organisation's ``location``."""
 
-    id: Given | None = None
-    name: Given | None = None
-    countryCode: Given | None = None
-    latitude: Decimal | None = None
-    longitude: Decimal | None = None
-    description: Given | None = None
-    geoCode: Given | None = None
-    geoCodeType: Given | None = None
-    dateModified: Given | None = None
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Given
+    name: Given
+    countryCode: Given
+    latitude: Decimal
+    longitude: Decimal
+    description: Given
+    geoCode: Given
+    geoCodeType: Given
+    dateModified: Given
 
 
-class Classification(_Member):
+class Classification(TypedDict, total=False):
     """One of ``classifications``."""
 
-    vocabulary: Given | None = None
-    code: Given | None = None
-    title: Given | None = None
-    description: Given | None = None
-    url: Given | None = None
-    dateModified: Given | None = None
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    vocabulary: Given
+    code: Given
+    title: Given
+    description: Given
+    url: Given
+    dateModified: Given
 
 
-class Programme(_Member):
+class Programme(TypedDict, total=False):
     """One of ``grantProgramme``."""
 
-    code: Given | None = None
-    title: Given | None = None
-    description: Given | None = None
-    url: Given | None = None
-    dateModified: Given | None = None
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    code: Given
+    title: Given
+    description: Given
+    url: Given
+    dateModified: Given
 
 
-class OrganisationAsGiven(_Member):
+class OrganisationAsGiven(TypedDict, total=False):
     """A funding or recipient organisation exactly as this grant writes it (its name here, its address here)."""
 
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
     id: Given
-    name: Given | None = None
-    department: Given | None = None
-    contactName: Given | None = None
-    charityNumber: Given | None = None
-    companyNumber: Given | None = None
-    streetAddress: Given | None = None
-    addressLocality: Given | None = None
-    addressRegion: Given | None = None
-    addressCountry: Given | None = None
-    postalCode: Given | None = None
-    telephone: Given | None = None
-    alternateName: Given | None = None
-    email: Given | None = None
-    description: Given | None = None
-    organisationType: Given | None = None
-    url: Given | None = None
-    location: list[Location] | None = None
-    dateModified: Given | None = None
+    name: Given
+    department: Given
+    contactName: Given
+    charityNumber: Given
+    companyNumber: Given
+    streetAddress: Given
+    addressLocality: Given
+    addressRegion: Given
+    addressCountry: Given
+    postalCode: Given
+    telephone: Given
+    alternateName: Given
+    email: Given
+    description: Given
+    organisationType: Given
+    url: Given
+    location: list[Location]
+    dateModified: Given
 
 
 #: The typed members of ``Grant360`` (besides ``awardDate``), by 360Giving name.
-TYPED: dict[str, type[_Member]] = {
+TYPED: dict[str, Any] = {
     "plannedDates": Period,
     "fundingOrganization": OrganisationAsGiven,
     "recipientOrganization": OrganisationAsGiven,
@@ -133,13 +124,15 @@ TYPED: dict[str, type[_Member]] = {
 }
 
 
-class Grant360(_Member):
+class Grant360(BaseModel):
     """What a 360Giving file said about one grant, beyond the fields ``support.awarded`` has of its own.
 
     ``support.awarded`` holds ``reference`` (the grant's ``id``), ``title``, ``description``,
     ``currency``, ``amount`` (``amountAwarded``), ``effective`` (the day of ``awardDate``),
     ``planned_start`` / ``planned_end`` (from ``plannedDates[0]``); ``source`` is ``dataSource``.
     """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     #: ``awardDate`` as given, time and zone included.
     awardDate: Given
@@ -201,11 +194,11 @@ def number(value: Decimal) -> int | float:
 
 
 def published(member: Any) -> Any:
-    """A typed member back in its 360Giving form: only the fields given, decimals as JSON numbers."""
+    """A typed member back in its 360Giving form: decimals as JSON numbers."""
     if isinstance(member, list):
         return [published(m) for m in member]
-    if isinstance(member, BaseModel):
-        return {k: published(v) for k, v in member if v is not None}
+    if isinstance(member, dict):
+        return {k: published(v) for k, v in member.items()}
     if isinstance(member, Decimal):
         return number(member)
     return member

@@ -278,8 +278,8 @@ def _orgs(grant: dict[str, Any], name: str, problems: list[str]) -> list[dict[st
 
 #: Fields of the typed 360Giving objects that hold numbers, and that hold objects (``domain.grantdata``).
 _NUMBERS = frozenset({"duration", "latitude", "longitude"})
-_FIELDS = {name: frozenset(model.model_fields) for name, model in TYPED.items()}
-_LOCATION = frozenset(TYPED["beneficiaryLocation"].model_fields)
+_FIELDS = {name: frozenset(kind.__annotations__) for name, kind in TYPED.items()}
+_LOCATION = _FIELDS["beneficiaryLocation"]
 
 
 def _fits(value: Any, fields: frozenset[str]) -> bool:
@@ -296,7 +296,7 @@ def _fits(value: Any, fields: frozenset[str]) -> bool:
             elif k == "location":
                 if not _fits(v, _LOCATION):
                     return False
-            elif not isinstance(v, str) or "\x00" in v:
+            elif not isinstance(v, str) or "\x00" in v or not (v.isascii() or _utf8(v)):
                 return False
     return True
 
@@ -308,7 +308,18 @@ _TEXTS = {"title": 500, "description": 10_000}
 
 
 def _fits_text(value: Any, limit: int) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= limit and "\x00" not in value
+    return (
+        isinstance(value, str) and 0 < len(value) <= limit and "\x00" not in value and (value.isascii() or _utf8(value))
+    )
+
+
+def _utf8(text: str) -> bool:
+    """Whether *text* has UTF-8 bytes (a lone surrogate, read from a ``\\ud800`` escape, has none)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass

@@ -143,7 +143,7 @@ class _Fast:
             check = checks.get(name)
             if check is None:
                 continue
-            key = (name, _frozen(value))
+            key = (name, repr(value))  # repr tells 1, True, '1', Decimal('1') and [1] apart
             known = memo.get(key)
             if known is None:
                 if len(memo) >= self.LIMIT:
@@ -156,18 +156,6 @@ class _Fast:
 
 #: Keywords that only annotate (they never make a value invalid).
 _ANNOTATIONS = frozenset({"title", "description", "rollUp", "codelist", "openCodelist", "$comment", "examples"})
-
-
-def _frozen(value: Any) -> Any:
-    """A hashable copy of a JSON value that tells its types apart (``1``, ``True``, ``"1"``, ``[1]``, ``{...}``)."""
-    kind = type(value)
-    if kind is str:
-        return value
-    if kind is dict:
-        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
-    if kind is list:
-        return (list, tuple(_frozen(v) for v in value))
-    return (kind, value)
 
 
 @cache
