@@ -54,6 +54,11 @@ DEFAULT_RECIPIENT_SECTOR = "intermediary"
     help='360giving: a JSON object of scheme or org id -> sector, overriding the table (e.g. {"GB-COH": "firm"}).',
 )
 @click.option(
+    "--withdraw-missing",
+    is_flag=True,
+    help="360giving: withdraw the grants imported before from this file's funders that the file no longer has.",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="360giving: every schema error refuses its grant, also in fields the ledger keeps verbatim.",
@@ -74,6 +79,7 @@ def import_(
     type_name: str | None,
     recipient_sector: str,
     sector_map: IO[bytes] | None,
+    withdraw_missing: bool,
     strict: bool,
     dry_run: bool,
     skip_invalid: bool,
@@ -95,8 +101,9 @@ def import_(
         )
     if type_name is not None and fmt != "csv":
         raise InputError("type", "only a csv import takes --type", "drop --type")
-    if fmt != "360giving" and (sector_map is not None or strict):
-        raise InputError("sector-map" if sector_map else "strict", "only a 360giving import takes it", "drop it")
+    if fmt != "360giving" and (sector_map is not None or strict or withdraw_missing):
+        name = "sector-map" if sector_map else "strict" if strict else "withdraw-missing"
+        raise InputError(name, "only a 360giving import takes it", "drop it")
     source: Any = None
     if fmt == "360giving":
         from domain.imports.giving360 import Giving360, read_sector_map
@@ -107,7 +114,9 @@ def import_(
                 mapping = read_sector_map(json.load(sector_map))
             except ValueError as exc:
                 raise InputError("sector-map", f"is not JSON ({exc})", 'write e.g. {"GB-COH": "firm"}') from None
-        source = Giving360(ledger, recipient_sector, sector_map=mapping, strict=strict)
+        source = Giving360(
+            ledger, recipient_sector, sector_map=mapping, strict=strict, withdraw_missing=withdraw_missing
+        )
         items = source.items(file)
     elif fmt == "jsonl":
         from domain.imports.jsonl import jsonl_items
@@ -194,6 +203,11 @@ def summary(report: ImportReport, source: Any) -> None:
     if report.total_written == 0 and not report.dry_run:
         line += "; nothing new to write"
     click.echo(line, err=True)
+    missing = getattr(source, "missing", None)
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        done = "withdrawn" if source.withdraw_missing else "kept (--withdraw-missing withdraws them)"
+        click.echo(f"{len(missing)} grant(s) of these funders missing from the file, {done}: {shown}", err=True)
     quality = getattr(source, "quality", None)
     if quality:
         detail = ", ".join(f"{n} {flag}" for flag, n in sorted(quality.items()))

@@ -116,8 +116,14 @@ class Support(Aggregate):
             state["data_quality"] = None
 
     class Amended(LedgerEvent):
-        """Some terms change on the effective date (only the fields given)."""
+        """Some terms change on the effective date (only the fields given).
 
+        Version 2 added ``giving360`` and ``data_quality``: a republished 360Giving file's new
+        version of the grant, whole (it replaces the award's); version 1 payloads are upcast with both
+        ``null``.
+        """
+
+        class_version: ClassVar[int] = 2
         type_name: ClassVar[str] = "support.amended"
 
         amount: Amount | None = None
@@ -126,6 +132,8 @@ class Support(Aggregate):
         planned_end: PartialDate | None = None
         title: CleanShortText | None = None
         description: CleanText | None = None
+        giving360: Grant360 | None = None
+        data_quality: list[DataQuality] | None = None
 
         @model_validator(mode="after")
         def _something(self) -> Support.Amended:
@@ -137,7 +145,21 @@ class Support(Aggregate):
 
         @classmethod
         def payload_fields(cls) -> tuple[str, ...]:
-            return ("amount", "currency", "planned_start", "planned_end", "title", "description")
+            return (
+                "amount",
+                "currency",
+                "planned_start",
+                "planned_end",
+                "title",
+                "description",
+                "giving360",
+                "data_quality",
+            )
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["giving360"] = None
+            state["data_quality"] = None
 
     class Disbursed(LedgerEvent):
         """Money is paid out on the effective date."""
@@ -297,6 +319,8 @@ class Support(Aggregate):
         planned_end: PartialDate | None = None,
         title: str | None = None,
         description: str | None = None,
+        giving360: Grant360 | None = None,
+        data_quality: list[DataQuality] | None = None,
     ) -> Support.Amended:
         """Some terms change: an open support, after its award, in its one currency, dates in order."""
         self._require_open()
@@ -328,6 +352,8 @@ class Support(Aggregate):
             planned_end=planned_end,
             title=title,
             description=description,
+            giving360=giving360,
+            data_quality=data_quality,
         )
         return self._record(event)
 

@@ -243,8 +243,9 @@ def _grant(
     amount, currency = terms["amount"], terms["currency"]
     if amount is None or currency is None:
         return "no amount: a grant is published only with its amount and currency"
-    if award.giving360 is not None and award.reference is not None and award.reference not in used:
-        return _as_published(award, award.giving360, support, terms, amount, currency)
+    given = terms.get("giving360")
+    if given is not None and award.reference is not None and award.reference not in used:
+        return _as_published(award, given, support, terms, amount, currency)
     award_date = award.effective
     if award_date is None or award_date.precision != "day":
         return f"award date {award_date} is not known to the day (360Giving needs YYYY-MM-DD)"

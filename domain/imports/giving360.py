@@ -51,6 +51,7 @@ package, is unreadable (exit 2).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -60,6 +61,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import IO, Any
 from uuid import UUID, uuid5
+
+from pydantic import BaseModel
 
 from domain.errors import InputError, LedgerError, RuleViolation
 from domain.events import utc_now
@@ -435,16 +438,58 @@ def _unread(field: str, value: Any, why: str = "is not a date the ledger reads")
 
 
 # -- the import ----------------------------------------------------------------------------
-def _known_identifiers(ledger: Ledger) -> tuple[dict[str, str], set[str]]:
-    """identifier -> key of every registered organisation, and the registered keys."""
+@dataclass
+class _Imported:
+    """A grant imported before: its award, and its terms now (the award's, then each amendment's, in order)."""
+
+    award: Support.Awarded
+    terms: dict[str, Any]
+    open: bool = True
+
+
+#: What a republished grant may change by ``support.amended`` (anything else needs a new award).
+AMENDABLE = ("amount", "currency", "planned_start", "planned_end", "title", "description", "giving360", "data_quality")
+#: What it may not: the grant is refused, naming the field.
+FIXED = ("kind", "funders", "recipients", "programme", "effective")
+
+
+def _ledger_state(ledger: Ledger) -> tuple[dict[str, str], set[str], dict[str, _Imported]]:
+    """identifier -> key of every registered organisation, the registered keys, and the imported grants by id."""
     by_identifier: dict[str, str] = {}
     keys: set[str] = set()
+    imported: dict[str, _Imported] = {}
+    by_support: dict[UUID, _Imported] = {}
     for _, event in ledger.events():
         if isinstance(event, Organisation.Registered):
             keys.add(event.key)
             for identifier in event.identifiers:
                 by_identifier.setdefault(identifier, event.key)
-    return by_identifier, keys
+        elif isinstance(event, Support.Awarded) and event.giving360 is not None and event.reference is not None:
+            known = _Imported(event, {name: getattr(event, name) for name in AMENDABLE})
+            imported[event.reference] = by_support[event.originator_id] = known
+        elif isinstance(event, Support.Amended) and event.originator_id in by_support:
+            terms = by_support[event.originator_id].terms
+            terms.update((name, getattr(event, name)) for name in AMENDABLE if getattr(event, name) is not None)
+        elif isinstance(event, (Support.Withdrawn, Support.Ended)) and event.originator_id in by_support:
+            by_support[event.originator_id].open = False
+    return by_identifier, keys, imported
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two field values say the same (models and lists of models compared as stored; no list is none)."""
+    if (a is None or a == []) and (b is None or b == []):
+        return True
+    if isinstance(a, (BaseModel, list)) or isinstance(b, (BaseModel, list)):
+        return bool(_dumped(a) == _dumped(b))
+    return bool(a == b) and str(a) == str(b)
+
+
+def _dumped(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_dumped(v) for v in value]
+    return value
 
 
 def _country(value: Any) -> str | None:
@@ -500,6 +545,7 @@ class Giving360:
         *,
         sector_map: dict[str, str] | None = None,
         strict: bool = False,
+        withdraw_missing: bool = False,
     ) -> None:
         if recipient_sector not in SECTORS:
             raise InputError("recipient_sector", f"unknown sector {recipient_sector!r}", f"use one of {SECTORS}")
@@ -507,6 +553,11 @@ class Giving360:
         self.recipient_sector = recipient_sector
         self.sector_map = sector_map or {}
         self.strict = strict
+        self.withdraw_missing = withdraw_missing
+        #: Grants imported before from this file's funders that the file no longer has (by grant id).
+        self.missing: list[str] = []
+        self._funders: set[str] = set()
+        self._imported: dict[str, _Imported] = {}
         self.matched: set[str] = set()
         self.rounded: list[str] = []
         self.quality: Counter[str] = Counter()
@@ -516,7 +567,7 @@ class Giving360:
 
     def items(self, stream: IO[bytes]) -> Iterator[Item]:
         """One ``Item`` per grant: its organisations' registrations (when new), then its award."""
-        by_identifier, keys = _known_identifiers(self.ledger)
+        by_identifier, keys, self._imported = _ledger_state(self.ledger)
         seen: dict[str, int] = {}
         for number, data in enumerate(iter_grants(stream), start=1):
             grant, problems = check_grant(number, data, seen, strict=self.strict)
@@ -533,6 +584,23 @@ class Giving360:
                 continue
             self.quality.update(q["flag"] for q in grant.quality)
             yield Item(number, grant.grant_id, commands, raw=data, noun="grant", event_ids=ids)
+        funders = self._funders
+        self.missing = sorted(
+            reference
+            for reference, known in self._imported.items()
+            if known.open and reference not in seen and {p.key for p in known.award.funders} & funders
+        )
+        if self.withdraw_missing:
+            for n, reference in enumerate(self.missing, start=len(seen) + 1):
+                yield self._withdrawal(n, self._imported[reference])
+
+    def _withdrawal(self, number: int, known: _Imported) -> Item:
+        """The withdrawal of an imported grant missing from the file, effective on the day of the import."""
+        event_id = uuid5(NAMESPACE, f"360giving:withdrawn:{known.award.reference}")
+        meta = self._envelope(event_id, effective=utc_now().date().isoformat())
+        meta["note"] = "missing from a republished 360Giving file (--withdraw-missing)"
+        command = Command(draft(Support.Withdrawn, meta, {}, known.award.originator_id))
+        return Item(number, known.award.reference, [command], noun="grant", event_ids=(event_id,))
 
     def _commands(
         self, grant: _Grant, by_identifier: dict[str, str], keys: set[str]
@@ -587,8 +655,48 @@ class Giving360:
             data_quality=quality or None,
             **grant.planned,
         )
-        commands.append(Command(draft(Support.Awarded, meta, fields, event_id)))
-        return commands, (*ids, event_id)
+        award = draft(Support.Awarded, meta, fields, event_id)
+        self._funders.update(f["key"] for f in funders)
+        known = self._imported.get(grant.grant_id)
+        if known is None or award.content() == known.award.content():
+            commands.append(Command(award))  # new, or imported before exactly so ("already recorded")
+            return commands, (*ids, event_id)
+        amendment = self._amendment(grant, award, known)
+        commands.append(Command(amendment or known.award))  # none: amended to this already
+        return commands, (*ids, event_id, *([amendment.event_id] if amendment else []))
+
+    def _amendment(self, grant: _Grant, award: Support.Awarded, known: _Imported) -> Support.Amended | None:
+        """The ``support.amended`` that brings an imported grant to its republished version (None: nothing changed).
+
+        Only the changed fields; ``giving360`` whole when anything in it changed. Effective on the
+        grant's ``dateModified`` (its day; the award day if earlier), else on the day of the import.
+        """
+        for name in FIXED:
+            if not _same(getattr(award, name), getattr(known.award, name)):
+                raise RuleViolation(
+                    name,
+                    f"differs from grant {grant.grant_id} as imported before: a republished grant cannot change it",
+                    "retract the imported award, then import the file again",
+                    code="giving360.fixed_field",
+                )
+        changes = {
+            name: getattr(award, name) for name in AMENDABLE if not _same(getattr(award, name), known.terms[name])
+        }
+        if not changes:
+            return None
+        if "amount" in changes or "currency" in changes:
+            changes["amount"], changes["currency"] = award.amount, award.currency
+        modified = _planned_day(grant.data.get("dateModified"))
+        award_day = str(known.award.effective)
+        effective = max(modified, award_day) if modified and len(modified) == 10 else utc_now().date().isoformat()
+        digest = hashlib.sha1(json.dumps(_dumped(list(changes.items())), default=str).encode()).hexdigest()
+        event_id = uuid5(NAMESPACE, f"360giving:amended:{grant.grant_id}:{digest}")
+        meta = self._envelope(event_id, effective=effective, source=award.source)
+        meta["note"] = f"republished 360Giving grant {grant.grant_id}: {', '.join(sorted(changes))} changed"
+        fields = {k: _dumped(v) for k, v in changes.items()}
+        if "data_quality" in fields and fields["data_quality"] is None:  # the new version has no remark left
+            fields["data_quality"] = []
+        return draft(Support.Amended, meta, fields, known.award.originator_id)
 
     def _sector(self, org: dict[str, Any], side: str | None) -> str:
         """A funder's sector (``funder`` unless the sector map names its id), or a recipient's (``sector_of``)."""
