@@ -8,8 +8,8 @@ by two versions of the code in the same run, in alternating order, R rounds each
 - **before**: the code at ``--baseline`` (default: where this branch left main, ``git merge-base
   HEAD main``), extracted with ``git archive`` into a temporary folder and put first on
   ``PYTHONPATH`` (same interpreter, same packages);
-- **now**: this working tree, which also validates every grant against the 360Giving 1.4.3 schema
-  and keeps every field (``giving360``).
+- **now**: this working tree (or the code at ``--now``), which also validates every grant against
+  the 360Giving 1.4.3 schema and keeps every field (``giving360``).
 
 It prints each run, the medians, and ``now / before`` (the target: at most 1.2x). The ledger each
 run writes is checked (its event count) so a failed import is never timed as a fast one.
@@ -79,6 +79,7 @@ def main() -> None:
     parser.add_argument("--grants", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline", default=None, help="git revision of 'before' (default: merge-base with main)")
+    parser.add_argument("--now", default=None, help="git revision of 'now' (default: this working tree)")
     args = parser.parse_args()
     baseline = (
         args.baseline
@@ -90,7 +91,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench360-"))
     try:
         (work / "before").mkdir()
-        versions = {"before": extract(baseline, work / "before"), "now": ROOT}
+        now = ROOT
+        if args.now:
+            (work / "now").mkdir()
+            now = extract(args.now, work / "now")
+        versions = {"before": extract(baseline, work / "before"), "now": now}
         print(f"{args.grants:,} grants ({events:,} events), baseline {baseline[:10]}, {args.rounds} round(s)")
         times: dict[str, list[dict[str, Any]]] = {name: [] for name in versions}
         for n in range(args.rounds):
