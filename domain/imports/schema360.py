@@ -125,7 +125,7 @@ class _Fast:
             else:
                 validator = Draft202012Validator({"$defs": schema["$defs"], **sub}, format_checker=checker)
                 self.checks[name] = validator.is_valid
-        self.memo: dict[tuple[str, Any], bool] = {}
+        self.memo: dict[tuple[Any, ...], bool] = {}
 
     def valid(self, grant: Any) -> bool:
         if not isinstance(grant, dict):
@@ -143,7 +143,9 @@ class _Fast:
             check = checks.get(name)
             if check is None:
                 continue
-            key = (name, repr(value))  # repr tells 1, True, '1', Decimal('1') and [1] apart
+            # A text is its own key; any other value its repr, which tells 1, True, 1.0, Decimal('1') and [1]
+            # apart (equal as keys), in a longer tuple so that the text "[1]" and the list [1] never meet.
+            key: tuple[Any, ...] = (name, value) if type(value) is str else (name, repr(value), None)
             known = memo.get(key)
             if known is None:
                 if len(memo) >= self.LIMIT:

@@ -50,6 +50,9 @@ VALUES = st.sampled_from(
         {},
         {"id": "I", "name": "N"},
         [{"title": "T", "duration": "36"}],
+        ["360G-x"],
+        "['360G-x']",  # a text spelled like a list's repr
+        "Decimal('1.5')",
     ]
 )
 
