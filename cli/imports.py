@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import sys
@@ -14,7 +16,7 @@ import click
 
 from cli.context import writes
 from domain.errors import InputError
-from domain.imports.pipeline import ImportRejected, ImportReport, Item, run_import
+from domain.imports.pipeline import ImportRejected, ImportReport, Item, Provenance, run_import
 from domain.ledger import Ledger
 from domain.organisation import SECTORS
 from domain.records import EVENT_TYPES
@@ -104,6 +106,8 @@ def import_(
     if fmt != "360giving" and (sector_map is not None or strict or withdraw_missing):
         name = "sector-map" if sector_map else "strict" if strict else "withdraw-missing"
         raise InputError(name, "only a 360giving import takes it", "drop it")
+    hashing = HashingReader(file)
+    stream: IO[bytes] = io.BufferedReader(hashing)
     source: Any = None
     if fmt == "360giving":
         from domain.imports.giving360 import Giving360, read_sector_map
@@ -117,18 +121,27 @@ def import_(
         source = Giving360(
             ledger, recipient_sector, sector_map=mapping, strict=strict, withdraw_missing=withdraw_missing
         )
-        items = source.items(file)
+        items = source.items(stream)
     elif fmt == "jsonl":
         from domain.imports.jsonl import jsonl_items
 
-        items = jsonl_items(ledger, file)
+        items = jsonl_items(ledger, stream)
     else:
         from domain.imports.csvrows import csv_items
 
-        items = csv_items(ledger, file, type_name)
+        items = csv_items(ledger, stream, type_name)
     progress = Progress(file)
+    given = getattr(file, "name", None)
+    provenance = Provenance(
+        file_name=Path(given).name if isinstance(given, str) and given != "<stdin>" else None,
+        format=fmt,
+        sha256=hashing.hexdigest,
+        publisher=lambda: ", ".join(source.funder_ids[:5]) if source is not None and source.funder_ids else None,
+    )
     try:
-        report = run_import(ledger, items, skip_invalid=skip_invalid, dry_run=dry_run, progress=progress)
+        report = run_import(
+            ledger, items, skip_invalid=skip_invalid, dry_run=dry_run, progress=progress, provenance=provenance
+        )
     except ImportRejected as exc:
         progress.done()
         for line in exc.listing():
@@ -139,6 +152,28 @@ def import_(
     if rejects is not None:
         write_rejects(Path(rejects), report.rejects)
     summary(report, source)
+
+
+class HashingReader(io.RawIOBase):
+    """A binary file read through, its bytes hashed (SHA-256) as they pass: ``hexdigest`` reads the rest first."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.sha256.update(data)
+        return len(data)
+
+    def hexdigest(self) -> str:
+        while chunk := self.raw.read(1 << 20):
+            self.sha256.update(chunk)
+        return self.sha256.hexdigest()
 
 
 class Progress:
@@ -195,6 +230,8 @@ def summary(report: ImportReport, source: Any) -> None:
     detail = ", ".join(f"{n} {name}" for name, n in sorted(report.written.items()))
     line = f"{verb} {report.total_written} event(s)" + (f" ({detail})" if detail else "")
     line += f"; {report.already} already recorded; {report.records} record(s) read"
+    if report.recorded is not None:
+        line += f"; import {report.recorded.event_id}"
     matched = getattr(source, "matched", None)
     if matched is not None:
         line += f"; {len(matched)} organisation(s) matched in the ledger"

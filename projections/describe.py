@@ -18,6 +18,7 @@ from domain.events import Aggregate
 from domain.ledger import Ledger
 from domain.organisation import Organisation, organisation_id
 from domain.partnership import Partnership
+from domain.provenance import ImportRecord
 from domain.support import Support
 from projections.directory import resolve
 from projections.store import load_network
@@ -48,6 +49,22 @@ def find_aggregate(ledger: Ledger, key_or_id: str) -> Aggregate:
             "give an organisation key, or an id from 'netledger log'",
         )
     return aggregate
+
+
+def import_positions(ledger: Ledger, import_id: str) -> tuple[int, int]:
+    """The positions of the events an import wrote, through its ``import.recorded`` event (included)."""
+    try:
+        found = ledger.find(UUID(import_id.strip()))
+    except ValueError:
+        found = None
+    if found is None or not isinstance(found[1], ImportRecord.Recorded):
+        raise RuleViolation(
+            "--import",
+            f"no import.recorded event has the id {import_id!r}",
+            "find it with 'log --type import.recorded'",
+        )
+    record = found[1]
+    return record.first_position, found[0]
 
 
 def _by_published_id(ledger: Ledger, text: str) -> Aggregate | None:
@@ -123,6 +140,12 @@ def state_on(aggregate: Aggregate, live: list[Positioned], day: str) -> dict[str
       *day*), ``end``.
     """
     state: dict[str, Any] = {"kind": aggregate.kind, "id": str(aggregate.id)}
+    if isinstance(aggregate, ImportRecord):
+        record = aggregate.recorded
+        if record is not None:
+            state.update(record.payload())
+            state.update(recorded_at=record.recorded_at.isoformat(), recorded_by=record.recorded_by)
+        return state
     if isinstance(aggregate, Organisation):
         org = organisation_on(live, day)
         key = org.key or (aggregate.history[0].key if aggregate.history else None)  # type: ignore[attr-defined]

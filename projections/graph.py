@@ -62,6 +62,7 @@ from projections.records import (
     CREATE,
     DISBURSE,
     DISSOLVE,
+    NOTE,
     OPS_BY_TOPIC,
     REGISTER,
     RENAME,
@@ -225,7 +226,9 @@ class NetworkFold:
 
     def _fold(self, position: int, originator_id: UUID | str, entry: EventOp, state: dict[str, Any]) -> None:
         op = entry.op
-        if op >= CREATE:
+        if op == NOTE:  # an import's record: nothing in the network
+            pass
+        elif op >= CREATE:
             uid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
             self._relation(uid, op, entry.tie_type, state, position)
         else:

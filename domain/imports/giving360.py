@@ -557,6 +557,8 @@ class Giving360:
         #: Grants imported before from this file's funders that the file no longer has (by grant id).
         self.missing: list[str] = []
         self._funders: set[str] = set()
+        #: The org ids of the file's funders, in order of first mention (its publisher, for provenance).
+        self.funder_ids: list[str] = []
         self._imported: dict[str, _Imported] = {}
         self.matched: set[str] = set()
         self.rounded: list[str] = []
@@ -656,7 +658,10 @@ class Giving360:
             **grant.planned,
         )
         award = draft(Support.Awarded, meta, fields, event_id)
-        self._funders.update(f["key"] for f in funders)
+        for o, f in zip(grant.funders, funders, strict=True):
+            if f["key"] not in self._funders:
+                self._funders.add(f["key"])
+                self.funder_ids.append(o["id"])
         known = self._imported.get(grant.grant_id)
         if known is None or award.content() == known.award.content():
             commands.append(Command(award))  # new, or imported before exactly so ("already recorded")

@@ -80,7 +80,7 @@ def test_a_republished_file_becomes_amendments(tmp_path: Path) -> None:
     assert set(missing.split(", ")) == done["removed"]
     with Ledger(db) as ledger:
         events = list(ledger.events())
-    assert len(events) == before + 24 + 14
+    assert len(events) == before + 24 + 14 + 1  # and the import's import.recorded
     amended = [e for _, e in events if isinstance(e, Support.Amended)]
     by_support = {e.originator_id: e.reference for _, e in events if isinstance(e, Support.Awarded)}
     assert {by_support[e.originator_id] for e in amended} == done["changed"]
