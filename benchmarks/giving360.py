@@ -106,8 +106,8 @@ def main() -> None:
                 if result["rc"] != 0:
                     raise SystemExit(f"{name} import failed: {result['stderr']}")
                 written = count(db)
-                if written != events:
-                    raise SystemExit(f"{name} wrote {written} events, expected {events}")
+                if written not in (events, events + 1):  # + 1: the import.recorded of the code that has it
+                    raise SystemExit(f"{name} wrote {written} events, expected {events} (+ 1)")
                 times[name].append(result)
                 print(f"  round {n + 1} {name:6}: {result['seconds']:7.2f} s wall, {result['cpu']:7.2f} s CPU")
                 for suffix in ("", "-wal", "-shm"):
