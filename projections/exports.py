@@ -156,6 +156,13 @@ def export_360giving(
     ended (ran its course) is still a grant. Partnerships and agreements are never
     exported and not listed as skipped.
 
+    A grant imported from 360Giving (its award has ``giving360``) is written as its file
+    published it (``_as_published``): its own grant id, its organisations as written on it,
+    every member kept, with the terms in force on the day (amended amount, title,
+    description, planned dates; ``amountDisbursed`` from the payments recorded), so that
+    importing the export into the same ledger writes nothing. It differs from its source
+    only by ``NORMALISATIONS``. The rules below are those of a grant recorded by hand.
+
     The grant:
 
     - ``id``: the support's ``reference`` when it already starts with
