@@ -464,7 +464,7 @@ def _ledger_state(ledger: Ledger) -> tuple[dict[str, str], set[str], dict[str, _
             keys.add(event.key)
             for identifier in event.identifiers:
                 by_identifier.setdefault(identifier, event.key)
-        elif isinstance(event, Support.Awarded) and event.giving360 is not None and event.reference is not None:
+        elif isinstance(event, Support.Awarded) and event.reference is not None and _imported_award(event):
             known = _Imported(event, {name: getattr(event, name) for name in AMENDABLE})
             imported[event.reference] = by_support[event.originator_id] = known
         elif isinstance(event, Support.Amended) and event.originator_id in by_support:
@@ -473,6 +473,13 @@ def _ledger_state(ledger: Ledger) -> tuple[dict[str, str], set[str], dict[str, _
         elif isinstance(event, (Support.Withdrawn, Support.Ended)) and event.originator_id in by_support:
             by_support[event.originator_id].open = False
     return by_identifier, keys, imported
+
+
+def _imported_award(event: Support.Awarded) -> bool:
+    """Whether the award came from a 360Giving import: it keeps the grant (``giving360``), or, imported
+    before imports kept it, its id is the one the import derives from its grant id (a new import of the
+    file then brings it up to date by an amendment, ``giving360`` included)."""
+    return event.giving360 is not None or event.event_id == grant_event_id(event.reference or "")
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -146,3 +146,42 @@ def test_a_republished_grant_cannot_change_its_recipient(tmp_path: Path) -> None
     assert f"grant 2 ({grants[1]['id']}): recipients: differs from grant" in result.stderr
     with Ledger(db) as ledger:
         assert ledger.count() == before
+
+
+def test_a_grant_imported_before_imports_kept_every_field_is_brought_up_to_date(tmp_path: Path) -> None:
+    """A ledger written before giving360 existed (a v1 award, title trimmed): the file again amends it."""
+    from domain.imports.giving360 import grant_event_id
+
+    grant = json.loads(ALWF.read_text(encoding="utf-8"))["grants"][0]
+    grant["title"] = f" {grant['title']} "  # the old import trimmed it
+    db = tmp_path / "l.db"
+    with Ledger(db, create=True) as ledger:
+        funder, recipient = grant["fundingOrganization"][0], grant["recipientOrganization"][0]
+        ledger.register_organisation(
+            "gb-chc-1015648", sector="funder", name_en=funder["name"], identifiers=["GB-CHC:1015648"]
+        )
+        ledger.register_organisation(
+            "gb-edu-133843", sector="firm", name_en=recipient["name"], identifiers=["GB-EDU:133843"]
+        )
+        event_id = grant_event_id(grant["id"])
+        ledger.award_support(
+            kind="grant",
+            funders=["gb-chc-1015648:funder"],
+            recipients=["gb-edu-133843:recipient"],
+            amount=str(grant["amountAwarded"]),
+            currency="GBP",
+            effective=grant["awardDate"][:10],
+            title=grant["title"].strip(),
+            description=grant["description"],
+            reference=grant["id"],
+            event_id=str(event_id),
+            source=grant["dataSource"],
+        )
+    result = run(db, write(tmp_path / "g.json", [grant]))
+    assert result.exit_code == 0, result.stderr
+    assert "(1 support.amended)" in result.stderr
+    with Ledger(db) as ledger:
+        (amended,) = [e for _, e in ledger.events() if isinstance(e, Support.Amended)]
+    assert amended.title == grant["title"] and amended.giving360 is not None
+    assert amended.giving360.original["amountAppliedFor"] == grant["amountAppliedFor"]
+    assert "wrote 0 event(s)" in run(db, write(tmp_path / "g.json", [grant])).stderr
