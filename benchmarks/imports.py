@@ -312,15 +312,18 @@ def child_count(target: str) -> dict[str, Any]:
 
 
 def child_prepare(events: int, grants: int, seed: int) -> dict[str, Any]:
-    """Write (or find) the input files: ``[label, path, format, expected events]`` each."""
+    """Write (or find) the input files: ``[label, path, format, expected events]`` each.
+
+    The expected events include the import's own ``import.recorded`` (``domain.provenance``).
+    """
     from benchmarks.generate import ensure_jsonl
 
     files = []
     for n in (events, events // 10):
-        files.append([f"jsonl {n:,}", str(ensure_jsonl(n, max(50, n // 100), seed)), "jsonl", n])
+        files.append([f"jsonl {n:,}", str(ensure_jsonl(n, max(50, n // 100), seed)), "jsonl", n + 1])
     for g in (grants, grants // 10):
         path, expected = giving_file(g)
-        files.append([f"360giving {g:,} grants", str(path), "360giving", expected])
+        files.append([f"360giving {g:,} grants", str(path), "360giving", expected + 1])
     return {"files": files}
 
 

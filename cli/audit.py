@@ -267,6 +267,11 @@ def export(
     cut = cut_of(known_at, position)
     when = day(as_of)
     text = io.StringIO()
+    if fmt != "jsonl":  # every export is of a ledger that verifies (the jsonl export checks as it reads)
+        from domain.integrity.proofs import require_clean
+        from domain.integrity.verify import verify_log
+
+        require_clean(verify_log(ledger))
     if fmt == "jsonl":
         from domain.integrity.archive import dumps, export_lines
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import sys
@@ -14,12 +16,12 @@ import click
 
 from cli.context import writes
 from domain.errors import InputError
-from domain.imports.pipeline import ImportRejected, ImportReport, Item, run_import
+from domain.imports.pipeline import ImportRejected, ImportReport, Item, Provenance, run_import
 from domain.ledger import Ledger
 from domain.organisation import SECTORS
 from domain.records import EVENT_TYPES
 
-DEFAULT_RECIPIENT_SECTOR = "firm"
+DEFAULT_RECIPIENT_SECTOR = "intermediary"
 
 
 @click.command("import")
@@ -44,7 +46,24 @@ DEFAULT_RECIPIENT_SECTOR = "firm"
     type=click.Choice(SECTORS),
     default=DEFAULT_RECIPIENT_SECTOR,
     show_default=True,
-    help="Sector of recipient organisations registered by a 360giving import.",
+    help="360giving: sector of new recipients whose identifier scheme says nothing "
+    "(GB-CHC is civil_society, GB-COH firm, ...: see docs/operator.md).",
+)
+@click.option(
+    "--sector-map",
+    type=click.File("rb"),
+    metavar="FILE",
+    help='360giving: a JSON object of scheme or org id -> sector, overriding the table (e.g. {"GB-COH": "firm"}).',
+)
+@click.option(
+    "--withdraw-missing",
+    is_flag=True,
+    help="360giving: withdraw the grants imported before from this file's funders that the file no longer has.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="360giving: every schema error refuses its grant, also in fields the ledger keeps verbatim.",
 )
 @click.option("--dry-run", is_flag=True, help="Validate and report what would be written; write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Write the valid records; put the invalid ones in --rejects.")
@@ -61,6 +80,9 @@ def import_(
     fmt: str,
     type_name: str | None,
     recipient_sector: str,
+    sector_map: IO[bytes] | None,
+    withdraw_missing: bool,
+    strict: bool,
     dry_run: bool,
     skip_invalid: bool,
     rejects: str | None,
@@ -81,23 +103,45 @@ def import_(
         )
     if type_name is not None and fmt != "csv":
         raise InputError("type", "only a csv import takes --type", "drop --type")
+    if fmt != "360giving" and (sector_map is not None or strict or withdraw_missing):
+        name = "sector-map" if sector_map else "strict" if strict else "withdraw-missing"
+        raise InputError(name, "only a 360giving import takes it", "drop it")
+    hashing = HashingReader(file)
+    stream: IO[bytes] = io.BufferedReader(hashing)
     source: Any = None
     if fmt == "360giving":
-        from domain.imports.giving360 import Giving360
+        from domain.imports.giving360 import Giving360, read_sector_map
 
-        source = Giving360(ledger, recipient_sector)
-        items = source.items(file)
+        mapping = None
+        if sector_map is not None:
+            try:
+                mapping = read_sector_map(json.load(sector_map))
+            except ValueError as exc:
+                raise InputError("sector-map", f"is not JSON ({exc})", 'write e.g. {"GB-COH": "firm"}') from None
+        source = Giving360(
+            ledger, recipient_sector, sector_map=mapping, strict=strict, withdraw_missing=withdraw_missing
+        )
+        items = source.items(stream)
     elif fmt == "jsonl":
         from domain.imports.jsonl import jsonl_items
 
-        items = jsonl_items(ledger, file)
+        items = jsonl_items(ledger, stream)
     else:
         from domain.imports.csvrows import csv_items
 
-        items = csv_items(ledger, file, type_name)
+        items = csv_items(ledger, stream, type_name)
     progress = Progress(file)
+    given = getattr(file, "name", None)
+    provenance = Provenance(
+        file_name=Path(given).name if isinstance(given, str) and given != "<stdin>" else None,
+        format=fmt,
+        sha256=hashing.hexdigest,
+        publisher=lambda: ", ".join(source.funder_ids[:5]) if source is not None and source.funder_ids else None,
+    )
     try:
-        report = run_import(ledger, items, skip_invalid=skip_invalid, dry_run=dry_run, progress=progress)
+        report = run_import(
+            ledger, items, skip_invalid=skip_invalid, dry_run=dry_run, progress=progress, provenance=provenance
+        )
     except ImportRejected as exc:
         progress.done()
         for line in exc.listing():
@@ -108,6 +152,28 @@ def import_(
     if rejects is not None:
         write_rejects(Path(rejects), report.rejects)
     summary(report, source)
+
+
+class HashingReader(io.RawIOBase):
+    """A binary file read through, its bytes hashed (SHA-256) as they pass: ``hexdigest`` reads the rest first."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.sha256.update(data)
+        return len(data)
+
+    def hexdigest(self) -> str:
+        while chunk := self.raw.read(1 << 20):
+            self.sha256.update(chunk)
+        return self.sha256.hexdigest()
 
 
 class Progress:
@@ -164,6 +230,8 @@ def summary(report: ImportReport, source: Any) -> None:
     detail = ", ".join(f"{n} {name}" for name, n in sorted(report.written.items()))
     line = f"{verb} {report.total_written} event(s)" + (f" ({detail})" if detail else "")
     line += f"; {report.already} already recorded; {report.records} record(s) read"
+    if report.recorded is not None:
+        line += f"; import {report.recorded.event_id}"
     matched = getattr(source, "matched", None)
     if matched is not None:
         line += f"; {len(matched)} organisation(s) matched in the ledger"
@@ -172,6 +240,16 @@ def summary(report: ImportReport, source: Any) -> None:
     if report.total_written == 0 and not report.dry_run:
         line += "; nothing new to write"
     click.echo(line, err=True)
+    missing = getattr(source, "missing", None)
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        done = "withdrawn" if source.withdraw_missing else "kept (--withdraw-missing withdraws them)"
+        click.echo(f"{len(missing)} grant(s) of these funders missing from the file, {done}: {shown}", err=True)
+    quality = getattr(source, "quality", None)
+    if quality:
+        detail = ", ".join(f"{n} {flag}" for flag, n in sorted(quality.items()))
+        total = sum(quality.values())
+        click.echo(f"data quality: {total} remark(s) in the file ({detail}), kept on its grants", err=True)
     rounded = getattr(source, "rounded", None)
     if rounded:
         click.echo(f"{len(rounded)} amount(s) read to the penny (float artefacts, e.g. {rounded[0]})", err=True)

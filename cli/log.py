@@ -45,6 +45,12 @@ TYPE_CHOICES = sorted({*EVENT_TYPES, *(t.split(".")[0] for t in EVENT_TYPES)})
 @click.option(
     "--recorded-before", metavar="TIMESTAMP", help="Only events recorded before this moment (UTC if no zone)."
 )
+@click.option(
+    "--import",
+    "import_id",
+    metavar="ID",
+    help="Only the events one import wrote, and its import.recorded event (ID: that event's id).",
+)
 @format_option()
 @reads
 def log(
@@ -57,6 +63,7 @@ def log(
     known_at: str | None,
     position: str | None,
     recorded_before: str | None,
+    import_id: str | None,
     fmt: str,
 ) -> None:
     """The timeline auditors read: every event in recorded order, with its status.
@@ -99,6 +106,11 @@ def log(
         in_force=frozenset(in_force(facts, when)) if when is not None else None,
     )
     selected = select(ledger.events(upto=cut.position), where)
+    if import_id is not None:
+        from projections.describe import import_positions
+
+        first, last = import_positions(ledger, import_id)
+        selected = iter([(p, e) for p, e in selected if first <= p <= last])
     if where.start or where.end or where.types:
         selected = with_retractions(ledger, selected, statuses)
     if fmt == "table":

@@ -77,9 +77,10 @@ TYPE_NAMES: dict[str, str] = {
     "support.ended": "domain.support:Support.Ended",
     "support.withdrawn": "domain.support:Support.Withdrawn",
     "support.retracted": "domain.support:Support.Retracted",
+    "import.recorded": "domain.provenance:ImportRecord.Recorded",
 }
 #: The event types that create their aggregate (its id is their event id).
-CREATIONS = frozenset({"partnership.formed", "agreement.signed", "support.awarded"})
+CREATIONS = frozenset({"partnership.formed", "agreement.signed", "support.awarded", "import.recorded"})
 #: Fields holding lists of parties (given as ``KEY[:ROLE]`` strings or ``{"key":..,"role":..}`` objects).
 PARTY_FIELDS = ("parties", "funders", "recipients")
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from sys import intern
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field, field_validator, model_validator
 
 from domain.errors import RuleViolation
 from domain.events import Aggregate, Envelope, LedgerEvent, RetractedMixin, check_order
+from domain.grantdata import DataQuality, Grant360
 from domain.organisation import Organisation, require_parties, require_registered
 from domain.partnership import require_open
 from domain.values import Amount, CleanShortText, CleanText, Currency, OrgKey, PartialDate, Party
@@ -51,8 +52,16 @@ class Support(Aggregate):
     kind = "support"
 
     class Awarded(LedgerEvent):
-        """The support is awarded on the effective date."""
+        """The support is awarded on the effective date.
 
+        Version 2 added ``giving360`` (the grant as its 360Giving file published it,
+        ``domain.grantdata``) and ``data_quality`` (flags and schema warnings of an
+        imported grant); version 1 payloads are upcast with both ``null``. A support
+        flagged ``individual_recipient`` has no recipient organisation; one flagged
+        ``recipient_is_funder`` may name the same organisation on both sides.
+        """
+
+        class_version: ClassVar[int] = 2
         type_name: ClassVar[str] = "support.awarded"
 
         kind: SupportKind
@@ -66,6 +75,8 @@ class Support(Aggregate):
         title: CleanShortText | None = None
         description: CleanText | None = None
         reference: CleanShortText | None = None
+        giving360: Grant360 | None = None
+        data_quality: list[DataQuality] | None = None
 
         @field_validator("funders")
         @classmethod
@@ -75,12 +86,14 @@ class Support(Aggregate):
         @field_validator("recipients")
         @classmethod
         def _recipients(cls, value: list[Party]) -> list[Party]:
-            return _side(value, "recipient")
+            return _side(value, "recipient") if value else value  # none: only for an individual (below)
 
         @model_validator(mode="after")
         def _whole(self) -> Support.Awarded:
+            if not self.recipients and not self.flagged("individual_recipient"):
+                raise ValueError("recipients: support needs at least one recipient")
             overlap = {p.key for p in self.funders} & {p.key for p in self.recipients}
-            if overlap:
+            if overlap and not self.flagged("recipient_is_funder"):
                 raise ValueError(f"recipients: {sorted(overlap)[0]!r} cannot be both funder and recipient")
             _money_together(self.amount, self.currency)
             if self.kind in UNPRICED and self.amount is not None:
@@ -93,9 +106,24 @@ class Support(Aggregate):
         def parties(self) -> list[Party]:
             return [*self.funders, *self.recipients]
 
-    class Amended(LedgerEvent):
-        """Some terms change on the effective date (only the fields given)."""
+        def flagged(self, flag: str) -> bool:
+            """Whether the event carries the data-quality *flag* (``domain.grantdata.FLAGS``)."""
+            return any(q.flag == flag for q in self.data_quality or ())
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["giving360"] = None
+            state["data_quality"] = None
+
+    class Amended(LedgerEvent):
+        """Some terms change on the effective date (only the fields given).
+
+        Version 2 added ``giving360`` and ``data_quality``: a republished 360Giving file's new
+        version of the grant, whole (it replaces the award's); version 1 payloads are upcast with both
+        ``null``.
+        """
+
+        class_version: ClassVar[int] = 2
         type_name: ClassVar[str] = "support.amended"
 
         amount: Amount | None = None
@@ -104,6 +132,8 @@ class Support(Aggregate):
         planned_end: PartialDate | None = None
         title: CleanShortText | None = None
         description: CleanText | None = None
+        giving360: Grant360 | None = None
+        data_quality: list[DataQuality] | None = None
 
         @model_validator(mode="after")
         def _something(self) -> Support.Amended:
@@ -115,7 +145,21 @@ class Support(Aggregate):
 
         @classmethod
         def payload_fields(cls) -> tuple[str, ...]:
-            return ("amount", "currency", "planned_start", "planned_end", "title", "description")
+            return (
+                "amount",
+                "currency",
+                "planned_start",
+                "planned_end",
+                "title",
+                "description",
+                "giving360",
+                "data_quality",
+            )
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["giving360"] = None
+            state["data_quality"] = None
 
     class Disbursed(LedgerEvent):
         """Money is paid out on the effective date."""
@@ -275,6 +319,8 @@ class Support(Aggregate):
         planned_end: PartialDate | None = None,
         title: str | None = None,
         description: str | None = None,
+        giving360: Grant360 | None = None,
+        data_quality: list[DataQuality] | None = None,
     ) -> Support.Amended:
         """Some terms change: an open support, after its award, in its one currency, dates in order."""
         self._require_open()
@@ -306,6 +352,8 @@ class Support(Aggregate):
             planned_end=planned_end,
             title=title,
             description=description,
+            giving360=giving360,
+            data_quality=data_quality,
         )
         return self._record(event)
 

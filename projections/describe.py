@@ -18,6 +18,7 @@ from domain.events import Aggregate
 from domain.ledger import Ledger
 from domain.organisation import Organisation, organisation_id
 from domain.partnership import Partnership
+from domain.provenance import ImportRecord
 from domain.support import Support
 from projections.directory import resolve
 from projections.store import load_network
@@ -32,6 +33,8 @@ def find_aggregate(ledger: Ledger, key_or_id: str) -> Aggregate:
         uid = UUID(key_or_id)
     except ValueError:
         aggregate = ledger.get(organisation_id(key_or_id))
+        if aggregate is None:
+            aggregate = _by_published_id(ledger, key_or_id)
         if aggregate is None:  # a name or an identifier, or a near miss (the directory says which)
             aggregate = ledger.get(organisation_id(resolve(load_network(ledger), key_or_id, "KEY_OR_ID")))
     else:
@@ -46,6 +49,39 @@ def find_aggregate(ledger: Ledger, key_or_id: str) -> Aggregate:
             "give an organisation key, or an id from 'netledger log'",
         )
     return aggregate
+
+
+def import_positions(ledger: Ledger, import_id: str) -> tuple[int, int]:
+    """The positions of the events an import wrote, through its ``import.recorded`` event (included)."""
+    try:
+        found = ledger.find(UUID(import_id.strip()))
+    except ValueError:
+        found = None
+    if found is None or not isinstance(found[1], ImportRecord.Recorded):
+        raise RuleViolation(
+            "--import",
+            f"no import.recorded event has the id {import_id!r}",
+            "find it with 'log --type import.recorded'",
+        )
+    record = found[1]
+    return record.first_position, found[0]
+
+
+def _by_published_id(ledger: Ledger, text: str) -> Aggregate | None:
+    """The grant whose 360Giving id (``reference``) is *text*, or the organisation with that org id.
+
+    ``360G-ALWF-1978`` finds the support imported from that grant; ``GB-CHC-1015890`` the organisation
+    with the identifier ``GB-CHC:1015890`` (``domain.imports.giving360.identifier_of``).
+    """
+    from domain.imports.giving360 import identifier_of
+
+    identifier = identifier_of(text.strip())
+    for _, event in ledger.events():
+        if isinstance(event, Support.Awarded) and event.reference == text:
+            return ledger.get(event.originator_id)
+        if isinstance(event, Organisation.Registered) and identifier in event.identifiers:
+            return ledger.get(event.originator_id)
+    return None
 
 
 def describe_on(
@@ -104,6 +140,12 @@ def state_on(aggregate: Aggregate, live: list[Positioned], day: str) -> dict[str
       *day*), ``end``.
     """
     state: dict[str, Any] = {"kind": aggregate.kind, "id": str(aggregate.id)}
+    if isinstance(aggregate, ImportRecord):
+        record = aggregate.recorded
+        if record is not None:
+            state.update(record.payload())
+            state.update(recorded_at=record.recorded_at.isoformat(), recorded_by=record.recorded_by)
+        return state
     if isinstance(aggregate, Organisation):
         org = organisation_on(live, day)
         key = org.key or (aggregate.history[0].key if aggregate.history else None)  # type: ignore[attr-defined]
@@ -157,6 +199,12 @@ def state_on(aggregate: Aggregate, live: list[Positioned], day: str) -> dict[str
             disbursed=money_text(relation.disbursed),
             end=end,
         )
+        award = relation.created
+        if isinstance(award, Support.Awarded):
+            if award.giving360 is not None:
+                state["award_date_as_given"] = award.giving360.awardDate
+            if award.data_quality:
+                state["data_quality"] = [str(q) for q in award.data_quality]
     return state
 
 

@@ -17,6 +17,7 @@ from os import PathLike
 from typing import IO, Any, TypedDict
 from uuid import UUID
 
+from domain.grantdata import Grant360, published
 from domain.ledger import Ledger
 from domain.organisation import organisation_id
 from domain.support import Support
@@ -25,6 +26,13 @@ from projections.terms import Positioned, RelationOn, known, organisation_on, re
 from projections.timeaxes import query_day
 
 PathOrFile = str | PathLike[str] | IO[bytes]
+
+#: How an exported grant that was imported from 360Giving may differ from its source file; nothing else does.
+NORMALISATIONS = (
+    "amountAwarded: a binary-float artefact such as 44337.130000000005 is read, and written, to the penny (44337.13)",
+    "numbers are written in their shortest JSON form (1500.50 as 1500.5, 1e3 as 1000); their values are equal",
+    "members of an object come in the standard's order, not the file's",
+)
 
 #: Value types NetworkX's GraphML and GEXF writers accept as they are.
 _SCALARS = (str, int, float, bool)
@@ -148,6 +156,13 @@ def export_360giving(
     ended (ran its course) is still a grant. Partnerships and agreements are never
     exported and not listed as skipped.
 
+    A grant imported from 360Giving (its award has ``giving360``) is written as its file
+    published it (``_as_published``): its own grant id, its organisations as written on it,
+    every member kept, with the terms in force on the day (amended amount, title,
+    description, planned dates; ``amountDisbursed`` from the payments recorded), so that
+    importing the export into the same ledger writes nothing. It differs from its source
+    only by ``NORMALISATIONS``. The rules below are those of a grant recorded by hand.
+
     The grant:
 
     - ``id``: the support's ``reference`` when it already starts with
@@ -235,6 +250,9 @@ def _grant(
     amount, currency = terms["amount"], terms["currency"]
     if amount is None or currency is None:
         return "no amount: a grant is published only with its amount and currency"
+    given = terms.get("giving360")
+    if given is not None and award.reference is not None and award.reference not in used:
+        return _as_published(award, given, support, terms, amount, currency)
     award_date = award.effective
     if award_date is None or award_date.precision != "day":
         return f"award date {award_date} is not known to the day (360Giving needs YYYY-MM-DD)"
@@ -283,6 +301,50 @@ def _grant(
         programme = organisation_on(live.get(organisation_id(award.programme), []), day)
         name = (programme.name_en or programme.name_ko) if programme.registration is not None else None
         grant["grantProgramme"] = [{"code": award.programme, "title": name or award.programme}]
+    return grant
+
+
+def _as_published(
+    award: Support.Awarded, given: Grant360, support: RelationOn, terms: dict[str, Any], amount: Decimal, currency: str
+) -> dict[str, Any] | str:
+    """An imported grant as its file published it, with the terms in force (amendments, payments) on the day.
+
+    Every member comes back as given (``giving360``: the typed members, then ``original``
+    verbatim), except the normalisations listed in docs/operator.md.
+    """
+    number = amount_number(amount)
+    if number is None:
+        return f"amount {amount} cannot be written exactly as a JSON number"
+    original = given.original
+    grant: dict[str, Any] = {
+        "id": award.reference,
+        "title": terms["title"] if terms["title"] is not None else original.get("title"),
+        "description": terms["description"] if terms["description"] is not None else original.get("description"),
+        "currency": currency,
+        "amountAwarded": number,
+        "awardDate": given.awardDate,
+    }
+    for name in ("plannedDates", "recipientOrganization", "fundingOrganization", "grantProgramme"):
+        value = getattr(given, name)
+        if value is not None:
+            grant[name] = published(value)
+    for name in ("beneficiaryLocation", "classifications"):
+        value = getattr(given, name)
+        if value is not None:
+            grant[name] = published(value)
+    for name, value in original.items():
+        grant.setdefault(name, value)
+    planned = grant.get("plannedDates")
+    for field, member in (("planned_start", "startDate"), ("planned_end", "endDate")):
+        now = terms[field]
+        if now is not None and str(now) != str(getattr(award, field)):  # amended since: the term in force
+            if not isinstance(planned, list) or not planned or not isinstance(planned[0], dict):
+                planned = grant["plannedDates"] = [{}]
+            planned[0][member] = str(now)
+    if support.disbursed is not None:
+        disbursed = amount_number(support.disbursed)
+        if disbursed is not None:
+            grant["amountDisbursed"] = disbursed
     return grant
 
 
@@ -337,6 +399,7 @@ def skipped_360giving(
 
 
 __all__ = [
+    "NORMALISATIONS",
     "SkippedSupport",
     "amount_number",
     "export_360giving",

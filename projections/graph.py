@@ -62,6 +62,7 @@ from projections.records import (
     CREATE,
     DISBURSE,
     DISSOLVE,
+    NOTE,
     OPS_BY_TOPIC,
     REGISTER,
     RENAME,
@@ -225,7 +226,9 @@ class NetworkFold:
 
     def _fold(self, position: int, originator_id: UUID | str, entry: EventOp, state: dict[str, Any]) -> None:
         op = entry.op
-        if op >= CREATE:
+        if op == NOTE:  # an import's record: nothing in the network
+            pass
+        elif op >= CREATE:
             uid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
             self._relation(uid, op, entry.tie_type, state, position)
         else:
@@ -592,8 +595,8 @@ def _pairs(created: Compact, parties: tuple[Party, ...] | None) -> list[tuple[st
 
 def _party_pairs(created: Compact, parties: tuple[Party, ...] | None) -> list[tuple[Party, Party]]:
     """The (source, target) parties of a relation's ties, for the party list *parties*."""
-    if created[C_TYPE] == "support":
-        return [(f, r) for f in created[C_PARTIES] for r in created[C_RECIPIENTS]]
+    if created[C_TYPE] == "support":  # no tie from an organisation to itself (a grant flagged recipient_is_funder)
+        return [(f, r) for f in created[C_PARTIES] for r in created[C_RECIPIENTS] if f[0] != r[0]]
     if not parties:
         return []
     if len(parties) == 2:

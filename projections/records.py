@@ -21,6 +21,7 @@ operation                 tie type       event classes
                                          ``support.ended``, ``support.withdrawn``
 ``RETRACT``               relation       ``partnership/agreement/support.retracted``
 ``DISBURSE``              relation       ``support.disbursed``
+``NOTE``                  import         ``import.recorded`` (nothing in the network)
 ========================  =============  ================================================
 
 >>> from domain.partnership import Partnership
@@ -43,10 +44,13 @@ from domain.events import LedgerEvent
 from domain.mapper import upcast
 from domain.organisation import Organisation
 from domain.partnership import Partnership
+from domain.provenance import ImportRecord
 from domain.records import EVENT_TYPES
 from domain.support import Support
 
 REGISTER, RENAME, DISSOLVE, ORG_RETRACT, CREATE, AMEND, CLOSE, RETRACT, DISBURSE = range(1, 10)
+#: An event the network does not fold (an import's record): it only moves the position.
+NOTE = 0
 #: Operations on organisations are below ``CREATE``; relation operations from ``CREATE`` up.
 ORG_OPS = frozenset({REGISTER, RENAME, DISSOLVE, ORG_RETRACT})
 
@@ -68,6 +72,7 @@ _OPS: dict[type[LedgerEvent], int] = {
     Support.Ended: CLOSE,
     Support.Withdrawn: CLOSE,
     Support.Retracted: RETRACT,
+    ImportRecord.Recorded: NOTE,
 }
 
 

@@ -181,6 +181,8 @@ TERMS: dict[type[LedgerEvent], tuple[str, ...]] = {
         "title",
         "description",
         "reference",
+        "giving360",
+        "data_quality",
     ),
 }
 #: How a relation's status reads before it starts, and after each closing event.

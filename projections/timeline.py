@@ -40,6 +40,7 @@ from domain.events import LedgerEvent, RetractedMixin
 from domain.ledger import Ledger
 from domain.organisation import Organisation
 from domain.partnership import Partnership
+from domain.provenance import ImportRecord
 from domain.records import HEADER, payload_fields, to_record
 from domain.support import Support
 from domain.values import PartialDate, event_day, query_day
@@ -66,6 +67,7 @@ _KINDS: dict[type[LedgerEvent], str] = {
     Support.Ended: CLOSED,
     Support.Withdrawn: CLOSED,
     Support.Retracted: RETRACTED,
+    ImportRecord.Recorded: CREATED,
 }
 #: The columns of ``log``: the ledger's record, and the status.
 LOG_HEADER = (*HEADER, "status")

@@ -40,6 +40,7 @@ MODULES = {
     "partnership": "domain.commands.partnership",
     "agreement": "domain.commands.agreement",
     "support": "domain.commands.support",
+    "import": "domain.commands.provenance",
 }
 
 

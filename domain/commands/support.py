@@ -46,6 +46,8 @@ def amend_support(s: Session, d: Support.Amended) -> Outcome:
         planned_end=d.planned_end,
         title=d.title,
         description=d.description,
+        giving360=d.giving360,
+        data_quality=d.data_quality,
     )
     return s.record(event)
 

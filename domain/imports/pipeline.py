@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain.collector import paused_gc
 from domain.commands import execute
@@ -169,6 +169,8 @@ class ImportReport:
     #: Format-specific remarks (e.g. amounts read to the penny), one line each.
     remarks: list[str] = field(default_factory=list)
     matched: set[str] = field(default_factory=set)
+    #: The import's ``import.recorded`` event, when it wrote anything and was given its provenance.
+    recorded: LedgerEvent | None = None
 
     @property
     def total_written(self) -> int:
@@ -176,6 +178,20 @@ class ImportReport:
 
 
 Progress = Callable[[int], None]
+
+
+@dataclass
+class Provenance:
+    """Where an import's records come from, for its ``import.recorded`` event (``domain.provenance``).
+
+    ``sha256`` and ``publisher`` are asked for once the records are all read (a stream's hash is
+    known at its end; a 360Giving file's funders once its grants are read).
+    """
+
+    file_name: str | None
+    format: str
+    sha256: Callable[[], str]
+    publisher: Callable[[], str | None] = lambda: None
 
 
 def run_import(
@@ -186,8 +202,12 @@ def run_import(
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
+    provenance: Provenance | None = None,
 ) -> ImportReport:
-    """Import *items* in one transaction, in batches; see the module docstring."""
+    """Import *items* in one transaction, in batches; see the module docstring.
+
+    With *provenance*, an import that writes anything ends with its ``import.recorded`` event.
+    """
     report = ImportReport(dry_run=dry_run)
     problems: list[Problem] = []
     started = time.perf_counter()
@@ -225,7 +245,8 @@ def run_import(
             elif own:
                 report.already += 1
 
-    with ledger.bulk(commit=not dry_run), paused_gc():
+    with ledger.bulk(commit=not dry_run) as bulk, paused_gc():
+        first = bulk.last + 1
         batch: list[Item] = []
         for item in items:
             report.records += 1
@@ -243,8 +264,34 @@ def run_import(
             progress(report.records)
         if problems and not skip_invalid:
             raise ImportRejected(problems, state["problem_count"], state["bad_records"])
+        if provenance is not None and report.total_written:
+            record = _import_record(ledger, provenance, report, first, bulk.last)
+            ledger.run(lambda s: execute(s, record), event_ids=[record.event_id])
+            report.recorded = record
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _import_record(ledger: Ledger, where: Provenance, report: ImportReport, first: int, last: int) -> LedgerEvent:
+    """The ``import.recorded`` draft of an import that wrote the events at *first* .. *last*."""
+    from domain.provenance import ImportRecord
+    from domain.records import draft
+
+    event_id = uuid4()
+    meta = ledger.meta_for(event_id=event_id)
+    fields = {
+        "file_name": where.file_name,
+        "sha256": where.sha256(),
+        "format": where.format,
+        "publisher": where.publisher(),
+        "written": dict(report.written),
+        "records": report.records,
+        "already": report.already,
+        "rejected": report.rejected,
+        "first_position": first,
+        "last_position": last,
+    }
+    return draft(ImportRecord.Recorded, meta, fields, event_id)
 
 
 class _Rerun(Exception):

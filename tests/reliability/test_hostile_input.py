@@ -445,6 +445,16 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "support.ended": {"aggregate_id": GRANT, "effective": "2024"},
     "support.withdrawn": {"aggregate_id": GRANT, "effective": "2024"},
     "support.retracted": {"retracted_event_id": GRANT, "reason": "wrong"},
+    "import.recorded": {
+        "sha256": "0" * 64,
+        "format": "jsonl",
+        "written": {"support.awarded": 1},
+        "records": 1,
+        "already": 0,
+        "rejected": 0,
+        "first_position": 1,
+        "last_position": 1,
+    },
 }
 assert set(TEMPLATES) == set(EVENT_TYPES)
 FIELD_NAMES = sorted({f for t in EVENT_TYPES for f in csv_columns(t)} | {"type", "position", "version", "recorded_at"})

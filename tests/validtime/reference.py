@@ -333,7 +333,8 @@ def disbursed_on(rel: Relation, day: str) -> str | None:
 def pairs_on(rel: Relation, terms: dict[str, Any]) -> list[tuple[Party, Party]]:
     """The ordered pairs of a relation on D; the n-th is the tie ``<id>:<n>``."""
     if rel.tie_type == "support":
-        return list(itertools.product(terms["funders"], terms["recipients"]))
+        # no tie from an organisation to itself (a support flagged recipient_is_funder)
+        return [(f, r) for f, r in itertools.product(terms["funders"], terms["recipients"]) if f.key != r.key]
     return list(itertools.combinations(terms["parties"], 2))
 
 
