@@ -273,7 +273,7 @@ def export(
 @pass_settings
 def restore(settings: Settings, file: IO[bytes]) -> None:
     """Restore an export into a new, empty ledger (--db), checking every hash first."""
-    from cli.write import read_jsonl
+    from domain.imports.jsonl import records as read_records
     from domain.integrity.archive import read_export
     from domain.integrity.archive import restore as write
     from domain.mapper import PydanticMapper
@@ -284,7 +284,7 @@ def restore(settings: Settings, file: IO[bytes]) -> None:
         with Ledger(path) as existing:
             if existing.count():
                 raise RuleViolation("db", f"{path} already holds {existing.count()} events", "restore into a new file")
-    header, stored = read_export(read_jsonl(file), PydanticMapper())
+    header, stored = read_export(read_records(file), PydanticMapper())
     try:
         with Ledger(
             settings.target,

@@ -64,6 +64,7 @@ from domain.errors import InputError, LedgerError, RuleViolation
 from domain.events import utc_now
 from domain.imports.pipeline import Command, Item, Problem
 from domain.ledger import Ledger
+from domain.limits import JsonGuard
 from domain.organisation import SECTORS, Organisation, organisation_id
 from domain.records import draft
 from domain.support import Support
@@ -92,7 +93,10 @@ def iter_grants(stream: IO[bytes]) -> Iterator[Any]:
     import ijson  # type: ignore[import-untyped]
 
     head = stream.read(3)
-    source = _Prefixed(b"" if head == b"\xef\xbb\xbf" else head, stream)  # a UTF-8 BOM is allowed
+    # A UTF-8 BOM is allowed; the guard refuses nesting, texts, numbers and grants past ``domain.limits``
+    # before ijson parses them (its memory grows with the square of the depth).
+    prefixed = _Prefixed(b"" if head == b"\xef\xbb\xbf" else head, stream)
+    source = JsonGuard(prefixed, where="file", record_depth=3, record_noun="grant")
     found = False
     try:
         for grant in ijson.items(source, "grants.item", use_float=False):
