@@ -4,39 +4,16 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import sys
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
 from cli.context import Settings, pass_settings, reads
-from cli.output import emit
+from cli.output import emit, force_option, output_to
 from cli.when import as_of_option, cut_of, cut_options, day, timestamp
 from domain.errors import InputError, RuleViolation
 from domain.ledger import Ledger
-
-
-def writable(path: str, option: str = "--out") -> Path:
-    """A path whose folder exists (checked before any work is done)."""
-    target = Path(path)
-    if not target.parent.exists():
-        raise InputError(option, f"folder {target.parent} does not exist", "create it first")
-    if target.is_dir():
-        raise InputError(option, f"{target} is a folder", "give a file path")
-    return target
-
-
-def write_whole(target: Path, text: str) -> None:
-    """Write *text* beside *target*, then rename it over *target*: a refused, failed or killed
-    command never leaves a truncated file, only the old one or the complete new one."""
-    partial = target.with_name(f".{target.name}.partial")
-    with partial.open("w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    partial.replace(target)
 
 
 def _report_problem(report: Any) -> None:
@@ -100,7 +77,7 @@ def keygen(out: str) -> None:
     """Create an Ed25519 key pair for signing checkpoints."""
     from domain.integrity.checkpoint import keygen as make
 
-    private, public = make(writable(out))
+    private, public = make(out)
     click.echo(f"private key: {private} (keep it secret)\npublic key: {public} (publish it)")
 
 
@@ -109,20 +86,19 @@ def keygen(out: str) -> None:
 @click.option(
     "--out", type=click.Path(dir_okay=False), metavar="FILE", help="Write the checkpoint here (default: stdout)."
 )
+@force_option
 @reads
-def checkpoint(ledger: Ledger, key: str, out: str | None) -> None:
+def checkpoint(ledger: Ledger, key: str, out: str | None, force: bool) -> None:
     """Write a signed checkpoint of the ledger as it is now (verified first)."""
     from domain.integrity.checkpoint import sign
     from domain.integrity.proofs import checkpoint_of
 
     ledger.require_current_schema()
-    target = writable(out) if out else None
+    target = output_to(out or "-", force=force)
     text = sign(checkpoint_of(ledger), key).text()
-    if target:
-        write_whole(target, text)
+    target.write(text)
+    if not target.is_stdout:
         click.echo(f"checkpoint of {ledger.name} written to {out}", err=True)
-    else:
-        click.echo(text, nl=False)
 
 
 @click.command()
@@ -215,6 +191,7 @@ def replay(ledger: Ledger, known_at: str | None, position: int | None, fmt: str)
     "360giving: grants as a 360Giving 1.4.3 package.",
 )
 @click.option("--out", type=click.Path(dir_okay=False), metavar="FILE", help="Write here (default: stdout).")
+@force_option
 @as_of_option(
     "graphml/gexf/360giving: the network or the grants on DATE (YYYY and YYYY-MM: the period's last day; "
     "default: today)."
@@ -222,7 +199,13 @@ def replay(ledger: Ledger, known_at: str | None, position: int | None, fmt: str)
 @cut_options
 @reads
 def export(
-    ledger: Ledger, fmt: str, out: str | None, as_of: str | None, known_at: str | None, position: str | None
+    ledger: Ledger,
+    fmt: str,
+    out: str | None,
+    force: bool,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
 ) -> None:
     """Export the ledger for auditors, Gephi or 360Giving.
 
@@ -231,7 +214,7 @@ def export(
     that count, with the names and terms in force then; 360giving the grants as they
     stood then. --known-at/--position answer as the ledger knew it then.
     """
-    target = writable(out) if out else None
+    target = output_to(out or "-", force=force)
     cut = cut_of(known_at, position)
     when = day(as_of)
     text = io.StringIO()
@@ -262,10 +245,7 @@ def export(
         buffer = io.BytesIO()
         writer(network_on(load_network(ledger, position=cut.position, known_at=cut.known_at), when), buffer)
         text.write(buffer.getvalue().decode("utf-8"))
-    if target is None:
-        sys.stdout.write(text.getvalue())
-        return
-    write_whole(target, text.getvalue())
+    target.write(text.getvalue())
 
 
 @click.command()

@@ -14,15 +14,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import click
 
 from cli.context import reads
-from cli.output import emit, format_option
+from cli.output import emit, force_option, format_option, output_to
 from cli.when import KNOWN_AT_HELP, POSITION_HELP, as_of_option, count, cut_of, day
 from domain.errors import InputError
+from domain.files import Output
 from domain.ledger import Ledger
 
 METRIC_HELP = "degree|strength|betweenness|eigenvector|pagerank|closeness|harmonic|kcore"
@@ -404,6 +404,7 @@ def mix(ledger: Ledger, weight: str, as_of: str | None, known_at: str | None, po
 @click.option(
     "--plot", metavar="FILE", help="Also draw a line chart to FILE (.png, .svg or .pdf), one line per organisation."
 )
+@force_option
 @weight_option()
 @query_options
 @reads
@@ -415,6 +416,7 @@ def trend(
     end: str,
     step: str,
     plot: str | None,
+    force: bool,
     weight: str,
     as_of: str | None,
     known_at: str | None,
@@ -432,7 +434,7 @@ def trend(
 
     if as_of is not None:
         raise InputError("--as-of", "trend sets its own dates", "use --from, --to and --step")
-    chart = _picture_path(plot, "--plot") if plot is not None else None
+    chart = _picture_path(plot, "--plot", force) if plot is not None else None
     q = Query(ledger, None, known_at, position)
     metric = _choice(metric, TREND_METRICS, "--metric")
     if orgs and metric not in METRICS:
@@ -460,13 +462,12 @@ def trend(
         click.echo(f"wrote {chart}", err=True)
 
 
-def _picture_path(value: str, field: str) -> Path:
-    """A picture file to write: a known suffix (png, svg, pdf), in a folder that exists."""
-    from cli.audit import writable
+def _picture_path(value: str, field: str, force: bool) -> Output:
+    """A picture file to write: a known suffix (png, svg, pdf), checked as an output (``domain.files``)."""
     from projections.drawing import picture_format
 
     picture_format(value, field)
-    return writable(value, field)
+    return output_to(value, field, force=force)
 
 
 def _year(value: str, field: str) -> int:
@@ -534,6 +535,7 @@ def _tie(t: dict[str, Any]) -> dict[str, Any]:
 
 @network.command()
 @click.option("--out", required=True, metavar="FILE", help="Write the picture here: .png, .svg or .pdf.")
+@force_option
 @click.option(
     "--label",
     default="en",
@@ -551,6 +553,7 @@ def _tie(t: dict[str, Any]) -> dict[str, Any]:
 def draw(
     ledger: Ledger,
     out: str,
+    force: bool,
     label: str,
     size_by: str,
     layout: str,
@@ -566,7 +569,7 @@ def draw(
     from projections.engines import METRICS
     from projections.layout import LAYOUTS
 
-    target = _picture_path(out, "--out")
+    target = _picture_path(out, "--out", force)
     q = Query(ledger, as_of, known_at, position)
     options = dict(
         label=_choice(label, LABELS, "--label"),
@@ -582,6 +585,7 @@ def draw(
 
 @network.command()
 @click.option("--out", required=True, metavar="FILE", help="Write the page here (.html).")
+@force_option
 @click.option("--layout", default="spring", show_default=True, metavar=LAYOUT_HELP, help="Where organisations go.")
 @click.option("--seed", default="0", show_default=True, metavar="N", help="Seed of the layout (same seed, same page).")
 @network_options
@@ -589,6 +593,7 @@ def draw(
 def html(
     ledger: Ledger,
     out: str,
+    force: bool,
     layout: str,
     seed: str,
     as_of: str | None,
@@ -601,11 +606,10 @@ def html(
     The page opens on --as-of; its slider stops on every date on which the
     network changes. It loads nothing from the network.
     """
-    from cli.audit import writable
     from projections.layout import LAYOUTS
     from projections.webpage import page_path, write_page
 
-    target = writable(str(page_path(out, "--out")), "--out")
+    target = output_to(str(page_path(out, "--out")), "--out", force=force)
     q = Query(ledger, as_of, known_at, position)
     layout = _choice(layout, LAYOUTS, "--layout")
     number = count(seed, "--seed") or 0

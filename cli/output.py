@@ -10,7 +10,19 @@ from typing import Any
 
 import click
 
+from domain.files import Output
+
 FORMATS = ("table", "json", "jsonl", "csv")
+
+#: ``--force``, on every command that writes a file the user names (``domain.files.Output``).
+force_option = click.option(
+    "--force", is_flag=True, help="Write through a symbolic link at the output path (refused without it)."
+)
+
+
+def output_to(path: str, field: str = "--out", *, force: bool = False) -> Output:
+    """Where an output file goes, checked before any work (``-`` is stdout; see ``domain.files``)."""
+    return Output.of(path, field=field, force=force)
 
 
 def format_option(choices: Sequence[str] = FORMATS, default: str = "table") -> Any:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from domain.errors import InputError
+from domain.files import Output
 from domain.organisation import SECTORS
 from projections.centrality import scores_of
 from projections.engines import METRICS, TIE_TYPES, When, check_choice, check_tie_types, network_on, simple_graph, ties
@@ -420,21 +421,15 @@ def plot_trend(
     return figure
 
 
-def save(figure: Figure, path: str | Path) -> Path:
-    """Write *figure* to *path* in the format its suffix names, atomically (nothing is left on failure).
+def save(figure: Figure, path: str | Path | Output) -> Path:
+    """Write *figure* to *path* in the format its suffix names (``domain.files.Output``: atomically
+    for a regular file, nothing left on failure; a special file written directly).
 
-    The file is written beside *path* and renamed over it once complete; PNG,
-    SVG and PDF carry no creation date, so the same picture gives the same bytes.
+    PNG, SVG and PDF carry no creation date, so the same picture gives the same bytes.
     """
-    target = Path(path)
-    fmt = picture_format(target)
-    partial = target.with_name(f".{target.name}.partial")
+    target = path if isinstance(path, Output) else Output.of(path)
+    fmt = picture_format(target.path)
     metadata: dict[str, Any] = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
-    try:
-        with korean_text():
-            figure.savefig(partial, format=fmt, dpi=150, metadata=metadata, facecolor="white")
-        partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return target
+    with korean_text(), target.open(binary=True) as out:
+        figure.savefig(out, format=fmt, dpi=150, metadata=metadata, facecolor="white")
+    return target.path

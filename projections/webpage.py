@@ -37,6 +37,7 @@ from typing import Any
 import networkx as nx
 
 from domain.errors import InputError
+from domain.files import Output
 from domain.organisation import SECTORS
 from projections.drawing import TIE_STYLES, sector_colour
 from projections.engines import TIE_TYPES, When, check_tie_types
@@ -263,21 +264,16 @@ def _inline(text: str, element: str) -> str:
 
 def write_page(
     graph: nx.MultiDiGraph,
-    path: str | Path,
+    path: str | Path | Output,
     *,
     as_of: When,
     tie_types: Iterable[str] | None = None,
     layout: str = "spring",
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Write the page of *graph* to *path* (atomically: renamed into place once complete); returns its data."""
-    target = page_path(path)
+    """Write the page of *graph* to *path* (``domain.files.Output``: renamed into place once complete); its data."""
+    target = path if isinstance(path, Output) else Output.of(page_path(path))
+    page_path(target.path)
     data = page_data(graph, as_of=as_of, tie_types=tie_types, layout=layout, seed=seed)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        partial.write_text(render(data), encoding="utf-8")
-        partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    target.write(render(data))
     return data

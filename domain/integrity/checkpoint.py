@@ -20,11 +20,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from domain.errors import InputError, RuleViolation
+from domain.files import create_new
 
 HEADER = "netledger checkpoint v1"
 
@@ -39,21 +41,26 @@ def _crypto() -> tuple[Any, Any, Any, Any]:
 
 
 def keygen(out: str | os.PathLike[str]) -> tuple[Path, Path]:
-    """Write a new Ed25519 private key to *out* (mode 0600) and its public key to *out*.pub."""
+    """Write a new Ed25519 private key to *out* (mode 0600) and its public key to *out*.pub (0644).
+
+    The modes are set exactly, whatever the umask; neither file may exist yet, not even as a
+    symbolic link (``domain.files.create_new``).
+    """
     _, serialization, private_cls, _ = _crypto()
     key = private_cls.generate()
     private_path, public_path = Path(out), Path(f"{out}.pub")
     for path in (private_path, public_path):
-        if path.exists():
-            raise InputError("--out", f"{path} already exists", "choose another path; keys are never overwritten")
+        if os.path.lexists(path):
+            what = "is a symbolic link" if path.is_symlink() else "already exists"
+            raise InputError("--out", f"{path} {what}", "choose another path; keys are never overwritten")
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-    os.chmod(private_path, 0o600)
-    public_path.write_bytes(
-        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    create_new(private_path, pem, 0o600)
+    try:
+        create_new(public_path, public, 0o644)
+    except BaseException:
+        private_path.unlink(missing_ok=True)
+        raise
     return private_path, public_path
 
 
@@ -61,9 +68,17 @@ def _read_key(path: str | os.PathLike[str], *, private: bool) -> object:
     _, serialization, private_cls, public_cls = _crypto()
     option = "--key" if private else "--public-key"
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            mode = stat.S_IMODE(os.fstat(f.fileno()).st_mode)
+            data = f.read(64 << 10)
     except OSError as exc:
         raise InputError(option, f"cannot read {path}: {exc.strerror}", "give the key file keygen wrote") from None
+    if private and mode & 0o077:
+        raise InputError(
+            option,
+            f"{path} can be read by others (mode {mode:04o})",
+            f"a private key must be readable by its owner only: chmod 600 {path}",
+        )
     try:
         key = (
             serialization.load_pem_private_key(data, password=None)
