@@ -10,7 +10,7 @@ from typing import IO, Any
 import click
 
 from cli.context import Settings, pass_settings, reads
-from cli.output import emit, force_option, output_to
+from cli.output import emit, force_option, output_to, terminal
 from cli.when import as_of_option, cut_of, cut_options, day, timestamp
 from domain.errors import InputError, RuleViolation
 from domain.ledger import Ledger
@@ -153,8 +153,11 @@ def verify_proof(proof_file: IO[bytes], checkpoint_file: str, public_key: str) -
     cp.check_signature(checkpoint, public_key)
     event = check_inclusion(proof, checkpoint)
     click.echo(
-        f"proven: event {event['event_id']} ({event['topic'].split(':')[-1]}) is at position {event['position']} "
-        f"of ledger '{checkpoint.ledger}' as checkpointed at size {checkpoint.size} ({checkpoint.time})"
+        terminal(
+            f"proven: event {event['event_id']} ({event['topic'].split(':')[-1]}) is at position "
+            f"{event['position']} of ledger '{checkpoint.ledger}' as checkpointed at size {checkpoint.size} "
+            f"({checkpoint.time})"
+        )
     )
 
 

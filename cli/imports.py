@@ -10,8 +10,8 @@ from typing import IO, Any
 
 import click
 
-from cli.context import writes
-from cli.output import force_option, output_to
+from cli.context import create_option, writes
+from cli.output import force_option, output_to, terminal
 from domain.errors import InputError
 from domain.files import Output
 from domain.imports.pipeline import ImportRejected, ImportReport, Item, run_import
@@ -55,6 +55,7 @@ DEFAULT_RECIPIENT_SECTOR = "firm"
     help="With --skip-invalid: write each rejected record, with its reasons, as JSON Lines to FILE (- for stdout).",
 )
 @force_option
+@create_option
 @writes
 def import_(
     ledger: Ledger,
@@ -104,7 +105,7 @@ def import_(
     except ImportRejected as exc:
         progress.done()
         for line in exc.listing():
-            click.echo(line, err=True)
+            click.echo(terminal(line), err=True)
         raise
     finally:
         progress.done()

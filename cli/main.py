@@ -73,15 +73,22 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LedgerError as exc:
-            click.echo(f"Error: {_redact(str(for_cli(exc)))}", err=True)
+            click.echo(f"Error: {_shown(str(for_cli(exc)))}", err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:  # e.g. `netledger log | head`: the reader left, nothing went wrong
             sys.stdout = None
             ctx.exit(0)
         except (PersistenceError, sqlite3.Error) as exc:
-            message = _redact(" ".join(str(exc).split()))
+            message = _shown(" ".join(str(exc).split()))
             click.echo(f"Error: db: the ledger storage failed: {message}", err=True)
             ctx.exit(2)
+
+
+def _shown(text: str) -> str:
+    """An error message as the terminal gets it: passwords redacted, control characters escaped."""
+    from cli.output import terminal  # only on the error path: a command that succeeds never loads it
+
+    return terminal(_redact(text))
 
 
 def _redact(text: str) -> str:
@@ -128,10 +135,13 @@ def init(settings: Settings, name: str | None, writers: tuple[str, ...]) -> None
     if writers and settings.database_url is None:
         raise InputError("grant-writer", "roles exist only on PostgreSQL", "give --database-url, or drop the option")
     with Ledger(settings.target, actor=settings.actor, create=True, name=name) as ledger:
+        from cli.output import terminal
+
         if not ledger.created:
-            click.echo(f"ledger '{ledger.name}' already exists at {ledger.location} ({ledger.count()} events)")
+            shown = f"ledger '{ledger.name}' already exists at {ledger.location} ({ledger.count()} events)"
+            click.echo(terminal(shown))
         else:
-            click.echo(f"created ledger '{ledger.name}' at {ledger.location}")
+            click.echo(terminal(f"created ledger '{ledger.name}' at {ledger.location}"))
         for role in writers:
             ledger.grant_writer(role)
             click.echo(f"granted SELECT, INSERT (no UPDATE, DELETE, TRUNCATE) to role {role}")

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from cli.context import reads
-from cli.output import emit, force_option, format_option, output_to
+from cli.output import emit, force_option, format_option, output_to, terminal
 from cli.when import KNOWN_AT_HELP, POSITION_HELP, as_of_option, count, cut_of, day
 from domain.errors import InputError
 from domain.files import Output
@@ -638,8 +638,10 @@ def rebuild(ledger: Ledger) -> None:
         events, seconds = ledger.count(), time.perf_counter() - started
         nodes, edges = graph.number_of_nodes(), graph.number_of_edges()
     click.echo(
-        f"rebuilt the network of '{ledger.name}': {events} events in {seconds:.3f} s "
-        f"({nodes} organisations, {edges} ties)"
+        terminal(
+            f"rebuilt the network of '{ledger.name}': {events} events in {seconds:.3f} s "
+            f"({nodes} organisations, {edges} ties)"
+        )
     )
 
 

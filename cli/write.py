@@ -6,7 +6,7 @@ from typing import IO
 
 import click
 
-from cli.context import envelope_options, meta_kwargs, report, writes
+from cli.context import create_option, envelope_options, meta_kwargs, report, writes
 from domain.ledger import Ledger
 
 
@@ -22,6 +22,7 @@ def retract(ledger: Ledger, target: str, reason: str, **kwargs: object) -> None:
 
 @click.command()
 @click.argument("file", type=click.File("rb"), metavar="FILE|-")
+@create_option
 @writes
 def append(ledger: Ledger, file: IO[bytes]) -> None:
     """Append events from a JSON Lines FILE (or - for stdin), all or nothing.

@@ -33,7 +33,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -108,16 +107,17 @@ class Output:
                 with open(self.path, mode, **text) as out:
                     yield out
                 return
-            fd, partial = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent)
+            # One fixed name beside the target: a killed command's partial file is overwritten by the next run.
+            partial = self.path.with_name(f".{self.path.name}.partial")
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
             try:
                 with os.fdopen(fd, mode, **text) as out:
                     yield out
                     out.flush()
                     os.fsync(out.fileno())
-                os.chmod(partial, 0o666 & ~_umask())  # what a plain open would have made
                 os.replace(partial, self.path)
             except BaseException:
-                Path(partial).unlink(missing_ok=True)
+                partial.unlink(missing_ok=True)
                 raise
         except OSError as exc:
             raise written_error(exc, self.path, self.field) from None
@@ -135,12 +135,6 @@ def written_error(exc: OSError, path: Path | str, field: str) -> StorageError:
     if exc.errno in (ENOSPC, EDQUOT, EFBIG):
         return StorageError(field, f"cannot write {path}: the disk is full ({exc.strerror})", "free some space")
     return StorageError(field, f"cannot write {path}: {exc.strerror or exc}", "")
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def create_new(path: str | os.PathLike[str], data: bytes, mode: int, *, field: str = "--out") -> Path:

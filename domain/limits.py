@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from itertools import accumulate
-from typing import IO, AnyStr
+from typing import IO, AnyStr, Protocol
 
 from domain.errors import InputError
 
@@ -56,6 +56,12 @@ _PAIRED = re.compile(rb'"[^"]*+"')
 _NOT_KEPT = bytes(b for b in range(256) if b not in b'[]{}"')
 _NUMERIC = b"-+.0123456789eE"
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+class Readable(Protocol):
+    """A binary stream to read from (a file, or a wrapper of one)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 def lines(stream: IO[AnyStr], noun: str = "line") -> Iterator[tuple[int, AnyStr]]:
@@ -100,7 +106,7 @@ class JsonGuard:
 
     def __init__(
         self,
-        stream: IO[bytes] | None = None,
+        stream: Readable | None = None,
         *,
         where: str = "file",
         record_depth: int | None = None,

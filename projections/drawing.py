@@ -249,6 +249,7 @@ def draw(
             color="#444444",
         )
         legends = _legends(figure, network, keys, pairs, scores, size_by)
+        as_text(figure)
     return Drawing(figure, nodes, keys, lines, labels, where, scores, day, tie_count, legends)
 
 
@@ -305,6 +306,22 @@ def _area(score: float, scores: Iterable[float]) -> float:
 
 def _areas(scores: Sequence[float]) -> list[float]:
     return [_area(s, scores) for s in scores]
+
+
+def as_text(figure: Figure) -> Figure:
+    """Draw every text of *figure* as it is: names are data, never parsed as mathtext (``$...$``).
+
+    >>> from matplotlib.figure import Figure
+    >>> f = Figure()
+    >>> _ = f.suptitle("Costs $" + chr(92) + "notacommand$ and $5")
+    >>> as_text(f).texts[0].get_parse_math()
+    False
+    """
+    from matplotlib.text import Text
+
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
+    return figure
 
 
 def _wrap(text: str, width: int = 22) -> str:
@@ -418,6 +435,7 @@ def plot_trend(
         ax.set_title(title or f"{metric} by {step}", loc="left")
         if columns:
             ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
+        as_text(figure)
     return figure
 
 
@@ -430,6 +448,7 @@ def save(figure: Figure, path: str | Path | Output) -> Path:
     target = path if isinstance(path, Output) else Output.of(path)
     fmt = picture_format(target.path)
     metadata: dict[str, Any] = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+    as_text(figure)  # whoever made the figure, its names are drawn as text
     with korean_text(), target.open(binary=True) as out:
         figure.savefig(out, format=fmt, dpi=150, metadata=metadata, facecolor="white")
     return target.path

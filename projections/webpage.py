@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -238,6 +239,9 @@ def _stops(graph: nx.MultiDiGraph, types: tuple[str, ...] | None, day: str) -> t
     return stops, dates.index(day)
 
 
+_PLACEHOLDER = re.compile(r"\{\{(TITLE|STYLE|SCRIPT|DATA)\}\}")
+
+
 def _asset(name: str) -> str:
     return (resources.files("projections") / "webpage" / name).read_text(encoding="utf-8")
 
@@ -245,15 +249,14 @@ def _asset(name: str) -> str:
 def render(data: dict[str, Any]) -> str:
     """The page for *data* (from :func:`page_data`): one HTML document, everything inlined."""
     title = f"{data['ledger']}: the network as of {data['as_of']}"  # the page's script updates it with the slider
-    page = _asset("page.html")
-    for placeholder, value in (
-        ("{{TITLE}}", html.escape(title)),
-        ("{{STYLE}}", _inline(_asset("viewer.css"), "style")),
-        ("{{SCRIPT}}", _inline(_asset("viewer.js"), "script")),
-        ("{{DATA}}", script_json(data)),
-    ):
-        page = page.replace(placeholder, value)
-    return page
+    values = {
+        "TITLE": html.escape(title),
+        "STYLE": _inline(_asset("viewer.css"), "style"),
+        "SCRIPT": _inline(_asset("viewer.js"), "script"),
+        "DATA": script_json(data),
+    }
+    # One pass over the template: a placeholder inside a value (a ledger named "{{DATA}}") is data.
+    return _PLACEHOLDER.sub(lambda found: values[found.group(1)], _asset("page.html"))
 
 
 def _inline(text: str, element: str) -> str:

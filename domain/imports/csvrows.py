@@ -78,8 +78,8 @@ def _rows(ledger: Ledger, reader: Any, type_name: str | None) -> Iterator[Item]:
             raise InputError("file", f"line {reader.line_num + 1} is not valid UTF-8", "save as UTF-8") from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
-                problem = f"line {reader.line_num}: a cell is longer than {MAX_FIELD:,} bytes"
-                raise InputError("file", problem, "check the quoting; texts hold at most 10,000 characters") from None
+                too_long = f"line {reader.line_num}: a cell is longer than {MAX_FIELD:,} bytes"
+                raise InputError("file", too_long, "check the quoting; texts hold at most 10,000 characters") from None
             raise InputError("file", f"line {reader.line_num}: {exc}", "check the quoting") from None
         number = reader.line_num
         if not any(v.strip() for v in values):

@@ -32,7 +32,9 @@ Mapping (the reverse of ``projections.exports.org_id``):
   ``44337.13``: see ``_penny``) and ``currency``, ``effective`` = the day of ``awardDate``, ``planned_start`` /
   ``planned_end`` from ``plannedDates[0]`` ``startDate`` / ``endDate`` when given,
   ``title``, ``description``, ``reference`` = the grant id and ``source`` = its
-  ``dataSource`` when given. ``grantProgramme`` is not imported.
+  ``dataSource`` when given. ``grantProgramme`` is not imported. In names and titles line
+  ends and tabs become spaces; in a description ``\\r\\n`` and ``\\r`` become ``\\n`` and
+  tabs spaces (the ledger refuses other control characters: ``domain.values``).
 - Event ids are ``uuid5`` of a fixed namespace and the grant id (the organisation id
   for a registration), so importing a file again writes nothing, and importing a
   file that overlaps an earlier one writes only the new grants.
@@ -321,6 +323,27 @@ def _country(value: Any) -> str | None:
     return code if code in countries() else None
 
 
+def _one_line(text: str) -> str:
+    r"""A name or title: its line ends and tabs read as spaces (the ledger refuses them in short texts).
+
+    >>> _one_line(" Grant to\r\nExample\tTrust ")
+    'Grant to Example Trust'
+    """
+    return text.replace("\r\n", " ").translate(_SPACES).strip()
+
+
+def _lines(text: str) -> str:
+    r"""A description: Windows and old Mac line ends read as ``\n``, tabs as spaces.
+
+    >>> _lines("First\r\nsecond\rthird\tend")
+    'First\nsecond\nthird end'
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").strip()
+
+
+_SPACES = str.maketrans({"\r": " ", "\n": " ", "\t": " "})
+
+
 def _short(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
@@ -382,7 +405,7 @@ class Giving360:
             if org_id not in self._registrations:
                 fields = dict(
                     key=key,
-                    name_en=org["name"].strip(),
+                    name_en=_one_line(org["name"]),
                     sector=sector,
                     identifiers=[identifier],
                     locality=_short(org.get("addressLocality")),
@@ -422,8 +445,8 @@ class Giving360:
             recipients=recipients,
             amount=grant.amount,
             currency=g["currency"],
-            title=g["title"].strip(),
-            description=g["description"].strip(),
+            title=_one_line(g["title"]),
+            description=_lines(g["description"]),
             reference=grant.grant_id,
             **grant.planned,
         )

@@ -42,6 +42,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
 
+from domain.errors import ConflictError, DamagedError, InputError
 from domain.integrity.chain import ChainError, chain_rows
 
 #: Version of the ledger's own table layout, stored in ``ledger_meta``.
@@ -95,6 +96,53 @@ def chain_and_index(rows: Sequence[Row], head: tuple[int, bytes] | None) -> tupl
     chain = list(chain_rows(((r.position, r.originator_id, r.version, r.topic, r.state) for r in rows), head))
     index = [(r.event_id, r.position, r.originator_id, r.version) for r in rows]
     return chain, index
+
+
+#: How long a writer waits for another writer's lock, in seconds, on either backend.
+LOCK_BUDGET = 70.0
+FULL_FIX = "free some space on its disk, then try again; nothing was written"
+
+
+def lock_budget() -> float:
+    """The lock budget: ``NETLEDGER_LOCK_TIMEOUT`` seconds if set, else ``LOCK_BUDGET``."""
+    value = os.environ.get("NETLEDGER_LOCK_TIMEOUT")
+    try:
+        budget = float(value) if value else LOCK_BUDGET
+    except ValueError:
+        raise InputError("NETLEDGER_LOCK_TIMEOUT", f"{value!r} is not a number of seconds", "e.g. 70") from None
+    return budget if budget > 0 else LOCK_BUDGET
+
+
+def locked_out() -> ConflictError:
+    """The one error of a writer that waited out the lock budget (SQLite and PostgreSQL alike)."""
+    return ConflictError(
+        "db",
+        f"the ledger stayed locked by another writer for {lock_budget():g} s",
+        "try again when the other writer is done",
+        code="db.locked",
+    )
+
+
+def is_disk_full(message: str) -> bool:
+    """Whether a storage error says the disk (or a file size limit) is full."""
+    text = message.lower()
+    return any(m in text for m in ("disk is full", "no space left", "disk full", "file too large", "quota"))
+
+
+def check_index_head(index_last: int | None, chain_last: int) -> None:
+    """Refuse (``ChainError``) to write where the index does not end with the chain: its next row would
+    collide with a row someone else wrote, or leave the index claiming events that are not there."""
+    if (index_last or 0) != chain_last:
+        raise ChainError(f"the event index ends at position {index_last or 0} but the hash chain at {chain_last}")
+
+
+def index_damaged(event_id: UUID, position: int, found: str) -> DamagedError:
+    """The error of an ``event_index`` row that does not name the event at its position."""
+    return DamagedError(
+        "event_index",
+        f"the index puts event {event_id} at position {position}, which holds {found}",
+        "the index was altered: run 'netledger verify'; restore the ledger from a trusted export",
+    )
 
 
 def stored_id(originator_id: UUID | str) -> str:
@@ -230,12 +278,19 @@ class PagedReads:
 
 
 __all__ = [
+    "FULL_FIX",
+    "LOCK_BUDGET",
     "SCHEMA_VERSION",
     "LedgerRecorder",
     "PagedReads",
     "Row",
     "Transaction",
     "chain_and_index",
+    "check_index_head",
+    "index_damaged",
+    "is_disk_full",
     "is_url",
+    "lock_budget",
+    "locked_out",
     "stored_id",
 ]

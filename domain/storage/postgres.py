@@ -44,13 +44,23 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Cursor
+from psycopg import errors as psycopg_errors
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from domain.errors import InputError
 from domain.integrity.chain import ChainError
 from domain.mapper import event_id_of
-from domain.storage import PagedReads, Row, Transaction, chain_and_index, stored_id
+from domain.storage import (
+    PagedReads,
+    Row,
+    Transaction,
+    chain_and_index,
+    check_index_head,
+    lock_budget,
+    locked_out,
+    stored_id,
+)
 
 #: URL schemes that select PostgreSQL.
 SCHEMES = ("postgresql", "postgres")
@@ -231,8 +241,22 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
             conn.transaction(force_rollback=not commit),
             conn.cursor() as cursor,
         ):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+            self._lock(cursor)
             yield Transaction(conn, cursor, commit)
+
+    def _lock(self, cursor: Any) -> None:
+        """Take the writers' lock, waiting at most the lock budget (as SQLite does), then ``locked_out``.
+
+        ``lock_timeout`` and ``statement_timeout`` hold for this transaction only: a writer never
+        waits forever on another session's lock, and no statement of a write runs longer.
+        """
+        budget = int(lock_budget() * 1000)
+        cursor.execute(SQL("SET LOCAL lock_timeout = {0}").format(budget))
+        cursor.execute(SQL("SET LOCAL statement_timeout = {0}").format(budget))
+        try:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+        except (psycopg_errors.LockNotAvailable, psycopg_errors.QueryCanceled):
+            raise locked_out() from None
 
     # -- the write path --------------------------------------------------------------------
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -241,7 +265,7 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
         if not stored_events:
             return []
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            curs.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+            self._lock(curs)
             txn = Transaction(conn, curs, True)
             first = self.last_position(txn) + 1
             rows = [
@@ -265,6 +289,9 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
         head = curs.fetchone()
         if (head["position"] if head else 0) != last:
             raise ChainError(f"the hash chain ends at position {head['position'] if head else 0} but the log at {last}")
+        curs.execute(self._q("SELECT MAX(position) AS last FROM {index}"))
+        indexed = curs.fetchone()
+        check_index_head(indexed["last"] if indexed else None, last)
         previous = (int(head["position"]), bytes(head["chain_hash"])) if head else None
         chain, index = chain_and_index(rows, previous)
         copy_events = "COPY {events} (originator_id, originator_version, topic, state, notification_id) FROM STDIN"

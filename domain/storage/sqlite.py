@@ -19,7 +19,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from domain.integrity.chain import CREATE_CHAIN
 from domain.mapper import event_id_of
-from domain.storage import PagedReads, Row, Transaction, chain_and_index, stored_id
+from domain.storage import PagedReads, Row, Transaction, chain_and_index, check_index_head, stored_id
 
 
 class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
@@ -55,8 +55,17 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
         return positions
 
     def _chain_and_index(self, c: Any, rows: Sequence[Row]) -> None:
-        c.execute("SELECT position, chain_hash FROM event_chain ORDER BY position DESC LIMIT 1")
+        c.execute(
+            "SELECT position, chain_hash, (SELECT MAX(position) FROM event_index) "
+            "FROM event_chain ORDER BY position DESC LIMIT 1"
+        )
         head = c.fetchone()
+        if head is None:
+            c.execute("SELECT MAX(position) FROM event_index")
+            head_index = c.fetchone()[0]
+        else:
+            head_index = head[2]
+        check_index_head(head_index, head[0] if head else 0)
         chain, index = chain_and_index(rows, (head[0], head[1]) if head else None)
         c.executemany("INSERT INTO event_chain VALUES (?,?,?,?)", chain)
         c.executemany("INSERT INTO event_index VALUES (?,?,?,?)", index)

@@ -24,7 +24,7 @@ def test_a_regular_file_is_replaced_whole_and_a_failed_write_leaves_the_old_one(
         out.write("half")
         raise RuntimeError("killed half-way")
     assert target.read_text() == "new"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]  # the partial file removed
 
 
 def test_a_special_file_is_written_in_place(tmp_path: Path) -> None:
