@@ -15,6 +15,9 @@ from cli.when import as_of_option, cut_of, cut_options, day, timestamp
 from domain.errors import InputError, RuleViolation
 from domain.ledger import Ledger
 
+#: How ``verify`` names what it checked besides the chain.
+CHECKS = {"index": "index", "meta": "meta rows", "deep": "every event decoded and its rules replayed"}
+
 
 def _report_problem(report: Any) -> None:
     if report.problem is not None:
@@ -36,11 +39,20 @@ def _report_problem(report: Any) -> None:
     help="Public key that signed the checkpoint (required with --checkpoint).",
 )
 @click.option(
+    "--deep",
+    is_flag=True,
+    help="Also decode every event and replay the ledger's rules in order (what checkpoint does).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
 )
 @reads
-def verify(ledger: Ledger, checkpoint_file: str | None, public_key: str | None, fmt: str) -> None:
-    """Recompute every hash from genesis; exit 1 at the first damage, naming position and kind."""
+def verify(ledger: Ledger, checkpoint_file: str | None, public_key: str | None, deep: bool, fmt: str) -> None:
+    """Recompute every hash from genesis, check the index and the meta rows; exit 1 at the first damage.
+
+    The damage is named by its kind and position. --deep also decodes every event and
+    replays the ledger's rules, as checkpoint does before it signs.
+    """
     from domain.integrity import checkpoint as cp
     from domain.integrity.verify import verify_log
 
@@ -51,7 +63,7 @@ def verify(ledger: Ledger, checkpoint_file: str | None, public_key: str | None, 
         checkpoint = cp.load(checkpoint_file)
         cp.check_signature(checkpoint, public_key)
     ledger.require_current_schema()
-    report = verify_log(ledger, checkpoint)
+    report = verify_log(ledger, checkpoint, deep=deep)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2))
         if not report.ok:
@@ -59,6 +71,7 @@ def verify(ledger: Ledger, checkpoint_file: str | None, public_key: str | None, 
         return
     _report_problem(report)
     click.echo(f"ok: {report.size} events verified from genesis")
+    click.echo(f"checked: hash chain, {', '.join(CHECKS[c] for c in report.checks)}")
     click.echo(f"head: {report.head.hex()}")
     click.echo(f"root: {report.root.hex()}")
     for line in report.checked_against:
@@ -86,17 +99,35 @@ def keygen(out: str) -> None:
 @click.option(
     "--out", type=click.Path(dir_okay=False), metavar="FILE", help="Write the checkpoint here (default: stdout)."
 )
+@click.option(
+    "--previous",
+    "previous_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="A checkpoint the ledger must still extend (repeatable), besides the last one remembered in KEY.checkpoints.",
+)
 @force_option
 @reads
-def checkpoint(ledger: Ledger, key: str, out: str | None, force: bool) -> None:
-    """Write a signed checkpoint of the ledger as it is now (verified first)."""
-    from domain.integrity.checkpoint import sign
+def checkpoint(ledger: Ledger, key: str, out: str | None, previous_files: tuple[str, ...], force: bool) -> None:
+    """Write a signed checkpoint of the ledger as it is now (deep-verified first).
+
+    Every checkpoint signed with KEY is remembered in KEY.checkpoints; the ledger must be a
+    consistent extension of the last one signed for it (and of each --previous), or nothing
+    is signed.
+    """
+    from domain.integrity import checkpoint as cp
     from domain.integrity.proofs import checkpoint_of
 
     ledger.require_current_schema()
     target = output_to(out or "-", force=force)
-    text = sign(checkpoint_of(ledger), key).text()
-    target.write(text)
+    previous = [cp.load(f) for f in previous_files]
+    last = cp.remembered(key, ledger.meta.get("ledger_id", ""))
+    if last is not None:
+        previous.append(last)
+    signed = cp.sign(checkpoint_of(ledger, previous), key)
+    cp.remember(key, signed)
+    target.write(signed.text())
     if not target.is_stdout:
         click.echo(f"checkpoint of {ledger.name} written to {out}", err=True)
 
@@ -289,14 +320,20 @@ def restore(settings: Settings, file: IO[bytes]) -> None:
 @click.command()
 @reads
 def migrate(ledger: Ledger) -> None:
-    """Add the hash chain to a ledger made before it (once; records when)."""
+    """Bring a ledger made by an earlier netledger to the current schema (once; records when).
+
+    Schema 1 gets its hash chain, schema 2 its sealed meta rows. A ledger that says it is
+    older than it is (its schema version set back) is refused.
+    """
     from domain.integrity.migrate import migrate as run
 
     result = run(ledger)
-    if result["migrated"]:
+    if not result["migrated"]:
+        click.echo(f"nothing to do: schema {result['schema_version']} already")
+    elif result["from"] == 1:
         click.echo(f"migrated: hashed {result['events']} events at {result['at']}; schema {result['schema_version']}")
     else:
-        click.echo(f"nothing to do: schema {result['schema_version']} already")
+        click.echo(f"migrated: sealed the meta rows at {result['at']}; schema {result['schema_version']}")
 
 
 COMMANDS = [verify, keygen, checkpoint, prove, verify_proof, replay, export, restore, migrate]

@@ -172,6 +172,7 @@ class Ledger(LedgerCommands):
                         "name": name or default_name,
                         "ledger_id": ledger_id or str(uuid4()),
                         "schema_version": str(SCHEMA_VERSION),
+                        "created_schema": str(SCHEMA_VERSION),
                         "created_at": utc_now().isoformat(),
                     }
                 )
@@ -291,9 +292,11 @@ class Ledger(LedgerCommands):
 
     def require_current_schema(self) -> None:
         if self.needs_migration:
+            version = self.meta.get("schema_version")
+            what = "predates the hash chain" if version == "1" else "predates the sealed meta rows"
             raise RuleViolation(
                 "db",
-                f"{self.location} predates the hash chain (schema {self.meta.get('schema_version')})",
+                f"{self.location} {what} (schema {version})",
                 "run 'netledger migrate' once, then try again",
             )
 

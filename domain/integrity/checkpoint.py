@@ -1,18 +1,26 @@
 """Signed checkpoints: a small text note, signed with Ed25519, meant to be published.
 
 A checkpoint states the ledger's name and id, its size, the Merkle root over
-the leaf hashes (RFC 9162), the head chain hash and the time. Anyone holding
+the leaf hashes (RFC 9162), the head chain hash, the digest of the ledger's
+identity rows (``domain.integrity.meta.identity``) and the time. Anyone holding
 the public key can later check that the ledger still extends it.
 
-    netledger checkpoint v1
+    netledger checkpoint v2
     ledger: pohang-demo
     ledger-id: 5f0c...
     size: 43
     root: 9c1e...
     head: 71aa...
+    meta: 3b7d...
     time: 2026-11-26T15:00:00Z
 
     signature: ed25519 <key id> <base64 signature over the lines above, blank line included>
+
+A v1 checkpoint (written before issue 14) has no ``meta`` line and still verifies.
+
+Checkpoints remember (``Memory``): ``checkpoint --key KEY`` keeps every checkpoint it
+signs in ``KEY.checkpoints`` beside the key, and refuses to sign a log that is not a
+consistent extension of the last one it signed for that ledger.
 """
 
 from __future__ import annotations
@@ -28,7 +36,9 @@ from typing import Any
 from domain.errors import InputError, RuleViolation
 from domain.files import create_new
 
-HEADER = "netledger checkpoint v1"
+HEADER = "netledger checkpoint v2"
+#: The header of a checkpoint written before the ``meta`` line.
+HEADER_V1 = "netledger checkpoint v1"
 
 
 def _crypto() -> tuple[Any, Any, Any, Any]:
@@ -111,11 +121,14 @@ class Checkpoint:
     time: str
     key_id: str = ""
     signature: bytes = b""
+    #: The digest of the ledger's identity rows (empty in a v1 checkpoint).
+    meta: str = ""
 
     def body(self) -> str:
+        header, meta = (HEADER, f"meta: {self.meta}\n") if self.meta else (HEADER_V1, "")
         return (
-            f"{HEADER}\nledger: {self.ledger}\nledger-id: {self.ledger_id}\nsize: {self.size}\n"
-            f"root: {self.root.hex()}\nhead: {self.head.hex()}\ntime: {self.time}\n\n"
+            f"{header}\nledger: {self.ledger}\nledger-id: {self.ledger_id}\nsize: {self.size}\n"
+            f"root: {self.root.hex()}\nhead: {self.head.hex()}\n{meta}time: {self.time}\n\n"
         )
 
     def text(self) -> str:
@@ -133,7 +146,7 @@ def parse(text: str, source: str = "checkpoint") -> Checkpoint:
     field = "--checkpoint"
     body, sep, tail = text.partition("\n\n")
     lines = body.split("\n")
-    if not sep or not lines or lines[0] != HEADER:
+    if not sep or not lines or lines[0] not in (HEADER, HEADER_V1):
         raise InputError(
             field, f"{source} is not a netledger checkpoint", "give a file written by 'netledger checkpoint'"
         )
@@ -145,7 +158,8 @@ def parse(text: str, source: str = "checkpoint") -> Checkpoint:
         values[name] = value
     sig = tail.strip().split(" ")
     try:
-        if set(values) != {"ledger", "ledger-id", "size", "root", "head", "time"}:
+        wanted = {"ledger", "ledger-id", "size", "root", "head", "time"} | ({"meta"} if lines[0] == HEADER else set())
+        if set(values) != wanted:
             raise ValueError("unexpected fields")
         if len(sig) != 4 or sig[0] != "signature:" or sig[1] != "ed25519":
             raise ValueError("no ed25519 signature line")
@@ -158,9 +172,12 @@ def parse(text: str, source: str = "checkpoint") -> Checkpoint:
             time=values["time"],
             key_id=sig[2],
             signature=base64.b64decode(sig[3], validate=True),
+            meta=values.get("meta", ""),
         )
     except ValueError as exc:
         raise InputError(field, f"{source} is malformed ({exc})", "do not edit checkpoint files") from None
+    if lines[0] == HEADER and (len(checkpoint.meta) != 64 or set(checkpoint.meta) - set("0123456789abcdef")):
+        raise InputError(field, f"{source} is malformed (meta)", "do not edit checkpoint files")
     if checkpoint.size < 0 or len(checkpoint.root) != 32 or len(checkpoint.head) != 32:
         raise InputError(field, f"{source} is malformed (size or hash lengths)", "do not edit checkpoint files")
     if checkpoint.body() != body + "\n\n":
@@ -189,3 +206,64 @@ def check_signature(checkpoint: Checkpoint, public_key_path: str | os.PathLike[s
             f"(key {key_id(key)}, checkpoint says {checkpoint.key_id})",
             "the checkpoint was altered or signed by another key",
         ) from None
+
+
+# -- memory: the checkpoints a key signed -----------------------------------------------------
+#: The file beside a private key that keeps every checkpoint it signed.
+MEMORY_SUFFIX = ".checkpoints"
+
+
+def memory_path(private_key_path: str | os.PathLike[str]) -> Path:
+    return Path(f"{private_key_path}{MEMORY_SUFFIX}")
+
+
+def remembered(private_key_path: str | os.PathLike[str], ledger_id: str) -> Checkpoint | None:
+    """The last checkpoint of *ledger_id* this key signed (from ``KEY.checkpoints``), or None.
+
+    Every checkpoint in the file must carry this key's valid signature: a file edited to forget
+    or alter one is refused (RuleViolation).
+    """
+    path = memory_path(private_key_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError("--key", f"cannot read {path}: {exc}", "") from None
+    public = _read_key(private_key_path, private=True).public_key()  # type: ignore[attr-defined]
+    last = None
+    for number, note in enumerate(_notes(text), start=1):
+        checkpoint = parse(note, f"{path} (checkpoint {number})")
+        try:
+            public.verify(checkpoint.signature, checkpoint.body().encode())
+        except _crypto()[0]:
+            raise RuleViolation(
+                "--key",
+                f"{path}: checkpoint {number} is not signed by this key",
+                "the file of remembered checkpoints was altered: find out why before signing",
+            ) from None
+        if checkpoint.ledger_id == ledger_id:
+            last = checkpoint
+    return last
+
+
+def _notes(text: str) -> list[str]:
+    notes: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("netledger checkpoint v") or not notes:
+            notes.append("")
+        notes[-1] += line
+    return [n for n in notes if n.strip()]
+
+
+def remember(private_key_path: str | os.PathLike[str], checkpoint: Checkpoint) -> Path:
+    """Add *checkpoint* to ``KEY.checkpoints`` (the whole file rewritten atomically)."""
+    from domain.files import Output
+
+    path = memory_path(private_key_path)
+    try:
+        before = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        before = ""
+    Output.of(path, field="--key").write(before + checkpoint.text())
+    return path

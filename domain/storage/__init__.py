@@ -47,8 +47,9 @@ from domain.integrity.chain import ChainError, chain_rows
 
 #: Version of the ledger's own table layout, stored in ``ledger_meta``.
 #: 1: events and event_index. 2: adds the hash chain (``event_chain``) and
-#: append-only triggers; ``netledger migrate`` brings a version 1 ledger up.
-SCHEMA_VERSION = 2
+#: append-only triggers. 3: seals ``ledger_meta`` (``domain.integrity.meta``) and records
+#: ``created_schema``. ``netledger migrate`` brings a version 1 or 2 ledger up.
+SCHEMA_VERSION = 3
 
 
 def is_url(target: str | os.PathLike[str]) -> bool:
@@ -183,13 +184,16 @@ class LedgerRecorder(Protocol):
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]: ...
     def max_notification_id(self) -> int | None: ...
-    def heads(self) -> tuple[int, int]: ...
+    def heads(self) -> tuple[int, int, int]: ...
     def select_chain(
         self, after: int | None = None, upto: int | None = None, page: int = 5000
     ) -> Iterator[tuple[Any, Any, Any, Any]]: ...
     def select_raw_events(
         self, after: int | None = None, upto: int | None = None, page: int = 2000
     ) -> Iterator[tuple[Any, Any, Any, Any, Any]]: ...
+    def select_index(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any, Any]]: ...
     def leaf_at(self, position: int) -> Any: ...
     def event_at(self, position: int) -> tuple[Any, Any, Any, Any] | None: ...
     def count_events(self) -> int: ...
@@ -223,6 +227,18 @@ class PagedReads:
         self, after: int | None = None, upto: int | None = None, page: int = 2000
     ) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
         raise NotImplementedError
+
+    def select_index(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any, Any]]:
+        """Index rows ``(position, event_id, originator_id, version)`` in position order, as stored, paged."""
+        yield from self._paged(
+            f"SELECT position, event_id, originator_id, originator_version FROM {self.INDEX}",
+            "position",
+            after,
+            upto,
+            page,
+        )
 
     def _paged(self, select: str, key: str, after: int | None, upto: int | None, page: int) -> Iterator[Any]:
         # Rows are never updated or deleted, so pages read in separate transactions below a

@@ -50,6 +50,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from domain.errors import InputError
 from domain.integrity.chain import ChainError
+from domain.integrity.meta import SEAL, seal
 from domain.mapper import event_id_of
 from domain.storage import (
     PagedReads,
@@ -335,12 +336,13 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
             c.execute(self._q(statement), params)
             return [tuple(r.values()) for r in c.fetchall()]
 
-    def heads(self) -> tuple[int, int]:
-        """The last event position and the last chain position, read together."""
+    def heads(self) -> tuple[int, int, int]:
+        """The last event, chain and index positions, read together (one snapshot)."""
         row = self._rows(
-            "SELECT (SELECT MAX(notification_id) FROM {events}) AS e, (SELECT MAX(position) FROM {chain}) AS c"
+            "SELECT (SELECT MAX(notification_id) FROM {events}) AS e, (SELECT MAX(position) FROM {chain}) AS c, "
+            "(SELECT MAX(position) FROM {index}) AS i"
         )[0]
-        return int(row[0] or 0), int(row[1] or 0)
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
     def select_chain(
         self, after: int | None = None, upto: int | None = None, page: int = 5000
@@ -371,17 +373,30 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
         return {k: v for k, v in self._rows("SELECT key, value FROM {meta}")}
 
     def replace_meta(self, values: dict[str, str]) -> None:
+        """Overwrite meta values (only for an empty ledger taking an export's identity), and reseal."""
         with self.datastore.transaction(commit=True) as c:
             for k, v in values.items():
                 c.execute(
                     self._q("INSERT INTO {meta} VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value=EXCLUDED.value"),
                     (k, v),
                 )
+            self.reseal(c)
 
     def set_meta_defaults(self, values: dict[str, str]) -> None:
+        """Write meta values that are not set yet (never overwrites), and reseal (a new ledger's meta)."""
         with self.datastore.transaction(commit=True) as c:
             for k, v in values.items():
                 c.execute(self._q("INSERT INTO {meta} VALUES (%s, %s) ON CONFLICT (key) DO NOTHING"), (k, v))
+            self.reseal(c)
+
+    def reseal(self, c: Any) -> None:
+        """Write the seal of the meta rows as they are in this transaction (``domain.integrity.meta``)."""
+        c.execute(self._q("SELECT key, value FROM {meta}"))
+        meta = {row["key"]: row["value"] for row in c.fetchall()}
+        c.execute(
+            self._q("INSERT INTO {meta} VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value=EXCLUDED.value"),
+            (SEAL, seal(meta)),
+        )
 
 
 def _bytes(value: Any) -> Any:

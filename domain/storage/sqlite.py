@@ -18,6 +18,7 @@ from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from domain.integrity.chain import CREATE_CHAIN
+from domain.integrity.meta import SEAL, seal
 from domain.mapper import event_id_of
 from domain.storage import PagedReads, Row, Transaction, chain_and_index, check_index_head, stored_id
 
@@ -153,12 +154,15 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
             c.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='ledger_meta'")
             return c.fetchone() is not None
 
-    def heads(self) -> tuple[int, int]:
-        """The last event position and the last chain position, read together."""
+    def heads(self) -> tuple[int, int, int]:
+        """The last event, chain and index positions, read together (one snapshot)."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT (SELECT MAX(rowid) FROM stored_events), (SELECT MAX(position) FROM event_chain)")
+            c.execute(
+                "SELECT (SELECT MAX(rowid) FROM stored_events), (SELECT MAX(position) FROM event_chain), "
+                "(SELECT MAX(position) FROM event_index)"
+            )
             row = c.fetchone()
-        return int(row[0] or 0), int(row[1] or 0)
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
     def select_chain(
         self, after: int | None = None, upto: int | None = None, page: int = 5000
@@ -205,11 +209,19 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
             return {row[0]: row[1] for row in c.fetchall()}
 
     def replace_meta(self, values: dict[str, str]) -> None:
-        """Overwrite meta values (only for an empty ledger taking an export's identity)."""
+        """Overwrite meta values (only for an empty ledger taking an export's identity), and reseal."""
         with self.datastore.transaction(commit=True) as c:
             c.executemany("INSERT OR REPLACE INTO ledger_meta VALUES (?, ?)", list(values.items()))
+            self.reseal(c)
 
     def set_meta_defaults(self, values: dict[str, str]) -> None:
-        """Write meta values that are not set yet (never overwrites)."""
+        """Write meta values that are not set yet (never overwrites), and reseal (a new ledger's meta)."""
         with self.datastore.transaction(commit=True) as c:
             c.executemany("INSERT OR IGNORE INTO ledger_meta VALUES (?, ?)", list(values.items()))
+            self.reseal(c)
+
+    def reseal(self, c: Any) -> None:
+        """Write the seal of the meta rows as they are in this transaction (``domain.integrity.meta``)."""
+        c.execute("SELECT key, value FROM ledger_meta")
+        meta = {row[0]: row[1] for row in c.fetchall()}
+        c.execute("INSERT OR REPLACE INTO ledger_meta VALUES (?, ?)", (SEAL, seal(meta)))
