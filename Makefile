@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DB ?= pohang.db
 
-.PHONY: install system-packages demo test reliability docs cli-reference lint format clean
+.PHONY: install system-packages js demo test reliability docs cli-reference lint format clean
 
 $(BIN)/netledger: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,14 @@ demo: install
 	@echo "picture: $(CURDIR)/pohang.png"
 	@echo "web page: $(CURDIR)/pohang.html (open it in a browser; it works offline)"
 
+# The JavaScript readers the export tests use (graphology, as Gephi Lite uses it), from the npm registry.
+tests/js/node_modules/.package-lock.json: tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+
+js: tests/js/node_modules/.package-lock.json
+
 # The checks first (ruff, mypy; strict on domain/), then the whole suite.
-test: lint system-packages
+test: lint system-packages js
 	$(BIN)/python -m pytest
 
 # The full reliability suites (make test runs their fast variants) and their summary table.
@@ -53,7 +59,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info site .reliability.jsonl $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).graph pohang.png pohang.html
+	rm -rf $(VENV) tests/js/node_modules .pytest_cache .mypy_cache .ruff_cache *.egg-info site .reliability.jsonl $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).graph pohang.png pohang.html
 
 cli-reference: install
 	$(BIN)/python scripts/cli_reference.py

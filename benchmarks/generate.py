@@ -426,7 +426,7 @@ def fill(
 def _save(ledger: Ledger, events: list[LedgerEvent]) -> None:
     def work(session: Session) -> None:
         for event in events:
-            session.new_events[event.event_id] = event
+            session.record(event)
 
     ledger.run(work)
 

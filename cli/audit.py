@@ -231,6 +231,22 @@ def replay(ledger: Ledger, known_at: str | None, position: int | None, fmt: str)
     "default: today)."
 )
 @cut_options
+@click.option("--ties", "one_per_tie", is_flag=True, help="graphml/gexf: one edge per tie instead of one per pair.")
+@click.option("--directed", is_flag=True, help="graphml/gexf: the support flows, funder to recipient.")
+@click.option(
+    "--weight",
+    default="none",
+    show_default=True,
+    metavar="none|ties|amount",
+    help="graphml/gexf: the edges' weight, as the analysis weighs pairs.",
+)
+@click.option(
+    "--tie-type",
+    "tie_types",
+    multiple=True,
+    metavar="TYPE",
+    help="graphml/gexf: only ties of this type: partnership, agreement or support (repeatable).",
+)
 @reads
 def export(
     ledger: Ledger,
@@ -240,13 +256,18 @@ def export(
     as_of: str | None,
     known_at: str | None,
     position: str | None,
+    one_per_tie: bool,
+    directed: bool,
+    weight: str,
+    tie_types: tuple[str, ...],
 ) -> None:
     """Export the ledger for auditors, Gephi or 360Giving.
 
     jsonl is the whole log with its hashes (a backup; it takes no date). graphml and
-    gexf write the network on --as-of: the organisations that exist then and the ties
-    that count, with the names and terms in force then; 360giving the grants as they
-    stood then. --known-at/--position answer as the ledger knew it then.
+    gexf write the network on --as-of as the analysis reads it: one undirected edge
+    per pair of organisations tied then, with the names and terms in force then
+    (--ties: one edge per tie; --directed: the support flows); 360giving the grants as
+    they stood then. --known-at/--position answer as the ledger knew it then.
     """
     target = output_to(out or "-", force=force)
     cut = cut_of(known_at, position)
@@ -271,13 +292,24 @@ def export(
         for item in skipped:
             click.echo(f"  skipped {item['support_id']} ({item['kind']}): {item['reason']}", err=True)
     else:
-        from projections import exports
+        from projections import graphfiles
+        from projections.engines import TIE_TYPES, WEIGHTS, check_choice
         from projections.store import load_network
-        from projections.timeaxes import as_of as network_on
 
-        writer = exports.write_graphml if fmt == "graphml" else exports.write_gexf
+        if one_per_tie and directed:
+            raise InputError("--ties", "give --ties or --directed, not both", "drop one of the two")
+        shape = "ties" if one_per_tie else "directed" if directed else "analysis"
+        graph = load_network(ledger, position=cut.position, known_at=cut.known_at)
+        flat = graphfiles.export_graph(
+            graph,
+            as_of=when,
+            tie_types=[check_choice(t, TIE_TYPES, "--tie-type") for t in tie_types] or None,
+            shape=shape,
+            weight=check_choice(weight, WEIGHTS, "--weight"),
+        )
+        writer = graphfiles.write_graphml if fmt == "graphml" else graphfiles.write_gexf
         buffer = io.BytesIO()
-        writer(network_on(load_network(ledger, position=cut.position, known_at=cut.known_at), when), buffer)
+        writer(flat, buffer)
         text.write(buffer.getvalue().decode("utf-8"))
     target.write(text.getvalue())
 

@@ -81,6 +81,11 @@ def log(
 
     cut = cut_of(known_at, position)
     when = day(as_of) if as_of is not None else None
+    if orgs:  # names and identifiers too, and the closest keys for a miss (projections.directory)
+        from projections.directory import resolve_all
+        from projections.store import load_network
+
+        orgs = tuple(resolve_all(load_network(ledger), orgs, "--org"))
     facts = facts_from_rows(ledger, position=cut.position, known_at=cut.known_at)
     statuses = statuses_of(facts, when)
     where = LogFilter(

@@ -73,7 +73,7 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LedgerError as exc:
-            click.echo(f"Error: {_shown(str(for_cli(exc)))}", err=True)
+            click.echo(f"Error: {_shown(str(_with_suggestions(for_cli(exc), ctx)))}", err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:  # e.g. `netledger log | head`: the reader left, nothing went wrong
             sys.stdout = None
@@ -89,6 +89,28 @@ def _shown(text: str) -> str:
     from cli.output import terminal  # only on the error path: a command that succeeds never loads it
 
     return terminal(_redact(text))
+
+
+def _with_suggestions(error: LedgerError, ctx: click.Context) -> LedgerError:
+    """An unknown organisation's error, with the closest keys of the ledger when there are any.
+
+    Only on this error's path: the ledger is opened again and its directory read
+    (``projections.directory``); if anything fails, the error stays as it was.
+    """
+    if error.code != "organisation.unknown" or not error.subject or not isinstance(ctx.obj, Settings):
+        return error
+    try:
+        from domain.ledger import Ledger
+        from projections.directory import closest
+        from projections.store import load_network
+
+        with Ledger(ctx.obj.target) as ledger:
+            hint = [key for key in closest(load_network(ledger), error.subject) if key != error.subject]
+    except Exception:  # a missing or unreadable ledger: no suggestion
+        return error
+    if not hint:
+        return error
+    return error.with_fix(f"did you mean {' or '.join(hint)}? or {error.fix}")
 
 
 def _redact(text: str) -> str:

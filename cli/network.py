@@ -11,9 +11,12 @@ ledger had recorded by then), ``--tie-type``; and ``--format``.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -21,11 +24,13 @@ import click
 from cli.context import reads
 from cli.output import emit, force_option, format_option, output_to, terminal
 from cli.when import KNOWN_AT_HELP, POSITION_HELP, as_of_option, count, cut_of, day
-from domain.errors import InputError
+from domain.errors import InputError, LedgerError
 from domain.files import Output
 from domain.ledger import Ledger
 
-METRIC_HELP = "degree|strength|betweenness|eigenvector|pagerank|closeness|harmonic|kcore"
+#: A relation's id, or one of its ties' keys (``<id>:<n>``).
+_RELATION = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(:[0-9]+)?")
+METRIC_HELP = "degree|strength|betweenness|eigenvector|pagerank|closeness|harmonic|kcore|clustering"
 WEIGHT_HELP = "none|ties|amount"
 LAYOUT_HELP = "spring|kamada-kawai|circular|shell"
 
@@ -136,14 +141,19 @@ def _metric_weight(metric: str, weight: str) -> str:
     return _weight(weight)
 
 
-def _keys(graph: Any, keys: Iterable[str], field: str, on: str | None = None) -> None:
-    """Refuse a key the ledger does not know, or, with *on*, one that does not exist on that day."""
+def _keys(graph: Any, keys: Iterable[str], field: str, on: str | None = None) -> list[str]:
+    """The keys of the organisations *keys* name (a key, a name or an identifier: ``projections.directory``).
+
+    Refuses one the ledger does not know, with the closest keys, or, with *on*, one that
+    does not exist on that day.
+    """
+    from projections.directory import resolve_all
     from projections.engines import network_on, require_nodes
 
-    if on is None:
-        require_nodes(graph, keys, field)
-    else:
-        require_nodes(network_on(graph, on), keys, field, graph)
+    found = resolve_all(graph, keys, field)
+    if on is not None:
+        require_nodes(network_on(graph, on), found, field, graph)
+    return found
 
 
 def show(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str]) -> None:
@@ -202,6 +212,8 @@ def summary(ledger: Ledger, as_of: str | None, known_at: str | None, position: s
     rows += [{"section": "ties by kind", "name": k, "value": v} for k, v in s["ties_by_kind"].items()]
     for name in ("pairs", "density", "components", "largest_component", "isolated"):
         rows.append({"section": "network", "name": name.replace("_", " "), "value": s[name]})
+    for name in ("average_clustering", "transitivity", "diameter", "average_path_length"):
+        rows.append({"section": "shape", "name": name.replace("_", " "), "value": s[name]})
     show(rows, kw["fmt"], ["section", "name", "value"])
 
 
@@ -346,8 +358,8 @@ def path(
 
     q = Query(ledger, as_of, known_at, position)
     graph = q.graph()
-    _keys(graph, [source], "SOURCE", q.day)
-    _keys(graph, [target], "TARGET", q.day)
+    [source] = _keys(graph, [source], "SOURCE", q.day)
+    [target] = _keys(graph, [target], "TARGET", q.day)
     rows = compute(graph, source, target, weight=_weight(weight), as_of=q.day, tie_types=_tie_types(kw["tie_types"]))
     show(rows, kw["fmt"], ["step", "from", "to", "tie_type", "kind", "title", "start", "end", "recorded"])
 
@@ -372,7 +384,7 @@ def ego(
     q = Query(ledger, as_of, known_at, position)
     steps = count(radius, "--radius")
     graph = q.graph()
-    _keys(graph, [key], "KEY", q.day)
+    [key] = _keys(graph, [key], "KEY", q.day)
     rows = compute(graph, key, radius=steps or 0, as_of=q.day, tie_types=_tie_types(kw["tie_types"]))
     show(rows, kw["fmt"], ["hop", "from", "to", "tie_type", "kind", "title", "start", "end"])
 
@@ -426,7 +438,8 @@ def trend(
     """A metric on the last day of each year (or quarter), as a table.
 
     Network measures: ties, pairs, density, with_ties, components,
-    largest_component, ei. --as-of does not apply: each row is its own date.
+    largest_component, average_clustering, transitivity, diameter,
+    average_path_length, ei. --as-of does not apply: each row is its own date.
     """
     from projections.engines import METRICS
     from projections.history import STEPS, TREND_METRICS
@@ -441,7 +454,7 @@ def trend(
         raise InputError("--org", f"{metric} is a measure of the whole network", "leave out --org")
     first, last = _year(start, "--from"), _year(end, "--to")
     graph = q.graph()
-    _keys(graph, orgs, "--org")
+    orgs = tuple(_keys(graph, orgs, "--org"))
     rows = compute(
         graph,
         metric,
@@ -462,7 +475,185 @@ def trend(
         click.echo(f"wrote {chart}", err=True)
 
 
-def _picture_path(value: str, field: str, force: bool) -> Output:
+@network.command()
+@click.option(
+    "--remove",
+    "remove",
+    multiple=True,
+    metavar="KEY|TIE|RELATION",
+    help="Remove an organisation, a tie (its key) or a relation (its id) (repeatable).",
+)
+@click.option("--add", "add", multiple=True, metavar="A:B", help="Add a link between two organisations (repeatable).")
+@click.option("--metric", default="betweenness", show_default=True, metavar=METRIC_HELP, help="Score of the movers.")
+@top_options
+@query_options
+@reads
+def whatif(
+    ledger: Ledger,
+    remove: tuple[str, ...],
+    add: tuple[str, ...],
+    metric: str,
+    top: str | None,
+    show_all: bool,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    **kw: Any,
+) -> None:
+    """What if organisations or ties disappeared (or links were added): the network before and after.
+
+    Compares components, the largest component, its average path length and
+    diameter, lists who is cut off from the largest component, and the biggest
+    movers by --metric (unweighted).
+    """
+    from projections.engines import METRICS
+    from projections.whatif import whatif as compute
+
+    if not remove and not add:
+        raise InputError("--remove", "nothing to change", "give --remove KEY or --add A:B")
+    q = Query(ledger, as_of, known_at, position)
+    options = dict(tie_types=_tie_types(kw["tie_types"]), metric=_choice(metric, METRICS, "--metric"))
+    graph = q.graph()
+    # organisations may be named by a name or an identifier too; tie keys and relation ids are ids
+    removed = [r if _RELATION.match(r) else _keys(graph, [r], "--remove")[0] for r in remove]
+    added = [":".join(_keys(graph, a.split(":", 1), "--add")) if ":" in a else a for a in add]
+    with _named_as({"remove": "--remove", "add": "--add"}):
+        found = compute(graph, remove=removed, add=added, as_of=q.day, top=_top(top, show_all), **options)
+    if kw["fmt"] == "json":
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    rows: list[dict[str, Any]] = [
+        {"change": "network", "what": name.replace("_", " "), "before": found["before"][name],
+         "after": found["after"][name]}
+        for name in found["before"]
+    ]  # fmt: skip
+    rows += [{"change": "cut off", "what": key} for key in found["cut_off"]]
+    rows += [{"change": metric, "what": m["key"], "before": m["before"], "after": m["after"], "delta": m["change"]}
+             for m in found["movers"]]  # fmt: skip
+    show(rows, kw["fmt"], ["change", "what", "before", "after", "delta"])
+
+
+@network.command()
+@click.option(
+    "--attack",
+    default="degree",
+    show_default=True,
+    metavar="degree|betweenness",
+    help="The order organisations are removed in: highest degree or betweenness first.",
+)
+@click.option("--plot", metavar="FILE", help="Also draw the largest component's curve to FILE (.png, .svg or .pdf).")
+@query_options
+@reads
+def resilience(
+    ledger: Ledger,
+    attack: str,
+    plot: str | None,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    **kw: Any,
+) -> None:
+    """Which organisations and links hold the network together, and how fast it falls apart.
+
+    Lists the articulation points (organisations whose removal splits the network),
+    the bridges (links whose removal does), and the size of the largest component
+    as organisations are removed, the highest --attack score first.
+    """
+    from projections.whatif import ATTACKS
+    from projections.whatif import resilience as compute
+
+    chart = _picture_path(plot, "--plot") if plot is not None else None
+    q = Query(ledger, as_of, known_at, position)
+    found = compute(
+        q.graph(), as_of=q.day, tie_types=_tie_types(kw["tie_types"]), attack=_choice(attack, ATTACKS, "--attack")
+    )
+    if kw["fmt"] == "json":
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+    else:
+        rows: list[dict[str, Any]] = [
+            {"part": "articulation point", "what": key} for key in found["articulation_points"]
+        ]
+        rows += [{"part": "bridge", "what": f"{b['a']} - {b['b']}", "ties": len(b["ties"])} for b in found["bridges"]]
+        rows += [{"part": f"removing by {attack}", "step": r["step"], "what": r["removed"],
+                  "largest": r["largest_component"], "share": r["share"]} for r in found["curve"]]  # fmt: skip
+        show(rows, kw["fmt"], ["part", "step", "what", "ties", "largest", "share"])
+    if chart is not None:
+        from projections.drawing import plot_resilience, save
+
+        title = f"{ledger.name}: the largest component as organisations are removed ({attack}), as of {q.day}"
+        save(plot_resilience(found["curve"], attack, title=title), chart)
+        click.echo(f"wrote {chart}", err=True)
+
+
+@network.command()
+@click.option("--org", metavar="KEY", help="Only partners for this organisation.")
+@click.option(
+    "--method",
+    default="adamic-adar",
+    show_default=True,
+    metavar="adamic-adar|jaccard|common|resource-allocation|preferential",
+    help="How a pair is scored (NetworkX's link prediction).",
+)
+@sector_option
+@click.option(
+    "--backtest",
+    metavar="DATE",
+    help="Instead: suggest on the network of DATE and count how many of the top --top were tied by --as-of.",
+)
+@top_options
+@query_options
+@reads
+def suggest(
+    ledger: Ledger,
+    org: str | None,
+    method: str,
+    sector: str | None,
+    backtest: str | None,
+    top: str | None,
+    show_all: bool,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    **kw: Any,
+) -> None:
+    """Partner recommendations: untied pairs that share partners, ranked, with why."""
+    from projections.suggest import METHODS
+    from projections.suggest import backtest as check
+    from projections.suggest import suggest as compute
+
+    q = Query(ledger, as_of, known_at, position)
+    method = _choice(method, METHODS, "--method")
+    graph = q.graph()
+    if backtest is not None:
+        if org is not None or sector is not None:
+            raise InputError("--backtest", "a backtest scores the whole network", "leave out --org and --sector")
+        found = check(graph, trained=day(backtest, "--backtest"), checked=q.day, method=method,
+                      k=_top(top, False) or 10, tie_types=_tie_types(kw["tie_types"]))  # fmt: skip
+        if kw["fmt"] == "json":
+            click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+            return
+        rows = [{"measure": k, "value": v if not isinstance(v, list) else len(v)} for k, v in found.items()]
+        show(rows, kw["fmt"], ["measure", "value"])
+        return
+    if org is not None:
+        [org] = _keys(graph, [org], "--org", q.day)
+    rows = compute(graph, org=org, method=method, sector=_sector(sector), as_of=q.day,
+                   tie_types=_tie_types(kw["tie_types"]), top=_top(top, show_all))  # fmt: skip
+    show(rows, kw["fmt"], ["a", "b", "score", "why"])
+
+
+@contextmanager
+def _named_as(flags: dict[str, str]) -> Iterator[None]:
+    """Errors the library raises about its arguments, named as the command's flags."""
+    try:
+        yield
+    except LedgerError as exc:
+        if exc.field in flags:
+            raise type(exc)(flags[exc.field], exc.problem, exc.fix, code=exc.code, subject=exc.subject) from None
+        raise
+
+
+def _picture_path(value: str, field: str, force: bool = False) -> Output:
     """A picture file to write: a known suffix (png, svg, pdf), checked as an output (``domain.files``)."""
     from projections.drawing import picture_format
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import click
 
-from cli.context import envelope_options, meta_kwargs, report, writes
+from cli.context import envelope_options, meta_kwargs, reads, report, writes
+from cli.output import emit, format_option
+from cli.when import as_of_option, count, day
 from domain.ledger import Ledger
 from domain.organisation import SECTORS
 
 
 @click.group()
 def org() -> None:
-    """Organisations: register, rename, dissolve."""
+    """Organisations: register, rename, dissolve; list and search them."""
 
 
 @org.command()
@@ -54,3 +56,31 @@ def dissolve(ledger: Ledger, key: str, **kwargs: object) -> None:
 
 
 COMMANDS = [org]
+
+
+@org.command(name="list")
+@click.option("--sector", type=click.Choice(SECTORS), help="Only organisations of this sector.")
+@as_of_option("Only the organisations that exist on DATE, with their names then (YYYY and YYYY-MM: the last day).")
+@format_option()
+@reads
+def list_(ledger: Ledger, sector: str | None, as_of: str | None, fmt: str) -> None:
+    """Every registered organisation, by key: names, sector, identifiers, registration and dissolution."""
+    from projections.directory import COLUMNS, organisations
+    from projections.store import load_network
+
+    when = day(as_of) if as_of is not None else None
+    emit(organisations(load_network(ledger), sector=sector, as_of=when), fmt, COLUMNS)
+
+
+@org.command()
+@click.argument("text")
+@click.option("--top", default="10", show_default=True, metavar="N", help="At most N organisations.")
+@format_option()
+@reads
+def search(ledger: Ledger, text: str, top: str, fmt: str) -> None:
+    """Find organisations by key, English or Korean name, or identifier: exact, partial or close spellings."""
+    from projections.directory import search as find
+    from projections.store import load_network
+
+    rows = find(load_network(ledger), text, top=count(top, "--top", minimum=1))
+    emit(rows, fmt, ["key", "name_en", "name_ko", "sector", "score", "matched", "found"])

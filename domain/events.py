@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from domain.errors import InputError, RuleViolation
-from domain.values import DATE_FIX, CleanShortText, CleanText, PartialDate
+from domain.values import DATE_FIX, KEY_ERROR, KEY_FIX, SURROGATE_PROBLEM, CleanShortText, CleanText, PartialDate
 
 #: Fields of the envelope, in the order they are stored.
 ENVELOPE = ("event_id", "effective", "recorded_at", "recorded_by", "source", "note")
@@ -195,13 +195,30 @@ class Aggregate:
 
     # -- making events -------------------------------------------------------------
     def _new(self, cls: type[TEvent], meta: Envelope, **fields: Any) -> TEvent:
-        """The next event of this aggregate from validated values (no validation runs again)."""
+        """The next event of this aggregate from validated values (no validation runs again).
+
+        Given the command's draft of this event (*meta* of class *cls*) with its own field values,
+        at this aggregate's next version (a creation's draft names its aggregate and version 1),
+        the draft is the event: nothing is built again.
+        """
+        version = self.version + 1
+        if type(meta) is cls:  # a draft of this event: its fields are all there, in order
+            given = meta.__dict__
+            if (
+                given["originator_version"] == version
+                and given["originator_id"] == self.id
+                and all(given[name] is value for name, value in fields.items())
+            ):
+                return meta
+            values = dict(given)
+            values.update(fields)
+            values["originator_id"] = self.id
+            values["originator_version"] = version
+            return constructed(cls, values)
         values = dict(meta.__dict__)
         values.update(fields)
         values["originator_id"] = self.id
-        values["originator_version"] = self.version + 1
-        if type(meta) is cls and len(values) == len(cls.model_fields):  # a draft of this event: fields in order
-            return constructed(cls, values)
+        values["originator_version"] = version
         return construct(cls, values)
 
     def _record(self, event: TEvent) -> TEvent:
@@ -310,7 +327,11 @@ def input_error(exc: ValidationError) -> InputError:
     if not loc and sep and re.fullmatch(r"[a-z_/.]+", head):  # model-level checks name their field first
         loc, msg = head, rest
     fix = ""
-    if kind == "extra_forbidden":
+    if kind == KEY_ERROR:  # checked by pydantic-core, which cannot put the value in its message
+        msg = f"invalid key {first.get('input')!r}: {KEY_FIX}"
+    elif kind == "string_unicode":  # a Python text with no UTF-8 bytes: a lone surrogate
+        msg = SURROGATE_PROBLEM
+    elif kind == "extra_forbidden":
         msg = "unknown field"
         fix = "remove it; see the event catalogue in docs/ for the fields of each event"
     elif kind == "missing":

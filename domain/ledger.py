@@ -24,6 +24,7 @@ import, ``append``, the demo).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sqlite3
@@ -89,6 +90,17 @@ class _App(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PydanticMapper()
+
+    def __del__(self) -> None:
+        """Close an application nobody closed, wherever the garbage collector finds it.
+
+        The collector may run this on a worker thread of the application's own PostgreSQL
+        pool, where closing the pool would join the running thread (``RuntimeError``): the
+        pool's threads are daemons and its connections close with the process, so that
+        one case is left alone instead of printing an ignored exception.
+        """
+        with contextlib.suppress(AttributeError, RuntimeError):
+            self.close()
 
 
 class Ledger(LedgerCommands):

@@ -253,7 +253,9 @@ def require_parties(
     *organisations* are the parties' aggregates, in the same order (None where not found).
     """
     for i, (party, org) in enumerate(zip(parties, organisations, strict=True)):
-        require_registered(party.key, org, f"{field}[{i}]").require_party(f"{field}[{i}]", on)
+        if org is None or not org.exists or org.dissolved is not False:  # else nothing to refuse: no field named
+            where = f"{field}[{i}]"
+            require_registered(party.key, org, where).require_party(where, on)
 
 
 def require_registered(key: str, org: Organisation | None, field: str) -> Organisation:

@@ -34,7 +34,6 @@ Two readers give the same drafts:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import suppress
 from datetime import datetime
 from functools import cache
 from importlib import import_module
@@ -44,7 +43,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field, StrictInt, StrictStr, TypeAdapter, ValidationError, create_model
 
 from domain.errors import InputError
-from domain.events import ENVELOPE, LedgerEvent, Meta, construct, constructed, input_error, utc_now
+from domain.events import ENVELOPE, LedgerEvent, Meta, RetractedMixin, construct, constructed, input_error, utc_now
 from domain.values import OrgKey, Party
 
 if TYPE_CHECKING:
@@ -382,16 +381,14 @@ class RecordBatch:
         return constructed(cls, values)
 
 
-def record_event_ids(record: dict[str, Any]) -> tuple[UUID, ...]:
-    """The record's own event id, when it is a UUID in the usual form (the one its command looks up first).
+def draft_event_ids(d: LedgerEvent) -> tuple[UUID, ...]:
+    """The ids the draft's command looks up: its own event id, and the event it retracts.
 
-    >>> record_event_ids({"event_id": "7ed4d57b-1e2f-4b89-814c-343c1027c4d1"})
-    (UUID('7ed4d57b-1e2f-4b89-814c-343c1027c4d1'),)
-    >>> record_event_ids({"event_id": "?"})
-    ()
+    >>> from domain.partnership import Partnership
+    >>> d = Partnership.Retracted.model_construct(event_id=UUID(int=2), retracted_event_id=UUID(int=1))
+    >>> [i.int for i in draft_event_ids(d)]
+    [2, 1]
     """
-    value = record.get("event_id")
-    if isinstance(value, str) and len(value) == 36:
-        with suppress(ValueError):
-            return (UUID(value),)
-    return ()
+    if isinstance(d, RetractedMixin):
+        return d.event_id, d.retracted_event_id
+    return (d.event_id,)

@@ -68,23 +68,28 @@ class Source(Protocol):
 class Session:
     """A unit of work: aggregates loaded or created, and the events they will save."""
 
-    def __init__(self, source: Source, aggregates: dict[UUID, Aggregate | None] | None = None) -> None:
+    def __init__(self, source: Source, aggregates: dict[int, Aggregate | None] | None = None) -> None:
         self.source = source
-        #: Aggregates loaded or created, by id (in a bulk: the bulk's, shared by its sessions).
-        self.aggregates: dict[UUID, Aggregate | None] = aggregates if aggregates is not None else {}
-        self.new_events: dict[UUID, LedgerEvent] = {}
-        #: The same events by aggregate, in order.
-        self.new_by_aggregate: dict[UUID, list[LedgerEvent]] = {}
-        #: Ids of the aggregates this session loaded or created (a bulk forgets them if the work fails).
-        self.touched: set[UUID] = set()
+        #: Aggregates loaded or created, by the integer of their id (in a bulk: the bulk's, shared by its
+        #: sessions). Integer keys: a ``UUID`` hashes in Python, an ``int`` in C, and a bulk looks up
+        #: several aggregates per event.
+        self.aggregates: dict[int, Aggregate | None] = aggregates if aggregates is not None else {}
+        #: The new events by the integer of their event id, in the order the commands recorded them.
+        self.new_events: dict[int, LedgerEvent] = {}
+        #: The same events by the integer of their aggregate's id, in order.
+        self.new_by_aggregate: dict[int, list[LedgerEvent]] = {}
+        #: The integers of the ids of the aggregates this session loaded or created (a bulk forgets them if
+        #: the work fails).
+        self.touched: set[int] = set()
 
     # -- loading -------------------------------------------------------------------
     def load(self, aggregate_id: UUID) -> Aggregate | None:
         aggregates = self.aggregates
-        self.touched.add(aggregate_id)
-        found = aggregates.get(aggregate_id, _UNLOADED)
+        key = aggregate_id.int
+        self.touched.add(key)
+        found = aggregates.get(key, _UNLOADED)
         if found is _UNLOADED:
-            found = aggregates[aggregate_id] = self.source.load(aggregate_id)
+            found = aggregates[key] = self.source.load(aggregate_id)
         aggregate: Aggregate | None = found
         if aggregate is not None and not aggregate.version:  # made by ``fresh`` for a command that failed
             return None
@@ -113,12 +118,13 @@ class Session:
         *unrecorded*: the caller knows no event with this id was recorded, and the
         aggregate's id is its first event's id, so there is nothing to look up.
         """
-        if unrecorded and aggregate_id not in self.aggregates:
-            self.aggregates[aggregate_id] = None
+        key = aggregate_id.int
+        if unrecorded and key not in self.aggregates:
+            self.aggregates[key] = None
         existing = self.load(aggregate_id)
         if existing is None:
             aggregate = cls(aggregate_id, lean=self.source.lean)
-            self.aggregates[aggregate_id] = aggregate
+            self.aggregates[key] = aggregate
             return aggregate
         if not isinstance(existing, cls):
             raise RuleViolation(
@@ -143,7 +149,7 @@ class Session:
         if not aggregate.lean:
             return aggregate
         full = self.source.with_history(aggregate)
-        self.aggregates[aggregate.id] = full
+        self.aggregates[aggregate.id.int] = full
         return full  # type: ignore[return-value]
 
     # -- idempotency ------------------------------------------------------------------
@@ -153,14 +159,16 @@ class Session:
 
     def locate(self, event_id: UUID) -> UUID | None:
         """The aggregate id of the event with this id (this session's, or the ledger's), or None."""
-        if event_id in self.new_events:
-            return self.new_events[event_id].originator_id
+        new = self.new_events.get(event_id.int)
+        if new is not None:
+            return new.originator_id
         return self.source.locate(event_id)
 
     def _find(self, event_id: UUID) -> tuple[int | None, LedgerEvent] | None:
         """Position (None if not saved yet) and event with this id: this session's, or the ledger's."""
-        if event_id in self.new_events:
-            return None, self.new_events[event_id]
+        new = self.new_events.get(event_id.int)
+        if new is not None:
+            return None, new
         return self.source.find(event_id)
 
     def replayed(self, draft: LedgerEvent) -> Outcome | None:
@@ -187,8 +195,8 @@ class Session:
         return Outcome("already recorded", existing, position)
 
     def record(self, event: LedgerEvent) -> Outcome:
-        self.new_events[event.event_id] = event
-        self.new_by_aggregate.setdefault(event.originator_id, []).append(event)
+        self.new_events[event.event_id.int] = event
+        self.new_by_aggregate.setdefault(event.originator_id.int, []).append(event)
         return Outcome("recorded", event)
 
 

@@ -28,6 +28,9 @@ pagerank      PageRank, damping 0.85, each pair walked both ways,         the sc
               weighted by ``weight`` (``nx.pagerank``)
 kcore         the largest k such that it belongs to the k-core            none (an integer);
               (``nx.core_number``)                                         takes no weight
+clustering    the share of pairs of its neighbours that are tied to       0..1 (0 with fewer than
+              each other (``nx.clustering``; weighted: the geometric      two neighbours)
+              mean of the weights, each divided by the largest)
 ============  ===========================================================  ==========================
 
 Weights (``weight=``): ``none`` (every pair 1), ``ties`` (the number of ties
@@ -37,8 +40,9 @@ amount drop out; mixed currencies are refused). Distance-based metrics
 a stronger pair is a shorter step.
 
 The engine metrics (betweenness, closeness, harmonic, eigenvector, PageRank)
-run on igraph; ``engine="networkx"`` computes them with NetworkX instead (the
-reference: same scores to 1e-9, much slower).
+run on igraph, except on small networks, where NetworkX answers before igraph
+is loaded (``projections.engines.choose_engine``); ``engine="networkx"`` or
+``"igraph"`` forces one (NetworkX is the reference: same scores to 1e-9).
 
 >>> import networkx as nx
 >>> g = nx.MultiDiGraph()
@@ -64,8 +68,10 @@ from projections.engines import (
     ENGINES,
     METRICS,
     UNWEIGHTED_METRICS,
+    Prepared,
     When,
     check_choice,
+    choose_engine,
     igraph_scores,
     network_on,
     networkx_scores,
@@ -82,7 +88,7 @@ def centrality(
     tie_types: Iterable[str] | None = None,
     sector: str | None = None,
     top: int | None = None,
-    engine: str = "igraph",
+    engine: str = "auto",
 ) -> dict[str, float]:
     """Score every organisation by *metric*, highest first.
 
@@ -92,8 +98,8 @@ def centrality(
         The ledger's network (``projections.store.load_network``).
     metric : str
         One of ``degree``, ``strength``, ``betweenness``, ``closeness``,
-        ``harmonic``, ``eigenvector``, ``pagerank``, ``kcore`` (see the module
-        docstring for each score and its normalisation).
+        ``harmonic``, ``eigenvector``, ``pagerank``, ``kcore``, ``clustering``
+        (see the module docstring for each score and its normalisation).
     weight : {"none", "ties", "amount"}
         Pair weights; ``degree`` and ``kcore`` take none.
     as_of : str, date or PartialDate, optional
@@ -105,8 +111,9 @@ def centrality(
         Only return organisations of this sector (scored on the whole network).
     top : int, optional
         Only return the *top* highest scores.
-    engine : {"igraph", "networkx"}
-        Who computes the engine metrics.
+    engine : {"auto", "igraph", "networkx"}
+        Who computes the engine metrics; ``auto`` (the default) uses NetworkX
+        on small networks, igraph on the others (``projections.engines.choose_engine``).
 
     Returns
     -------
@@ -140,17 +147,21 @@ def scores_of(
     weight: str = "none",
     as_of: When | None = None,
     tie_types: Iterable[str] | None = None,
-    engine: str = "igraph",
+    engine: str = "auto",
 ) -> dict[str, Any]:
     """Every organisation's score, in node order (no ranking, no filter)."""
     check_choice(metric, METRICS, "metric")
     check_choice(engine, ENGINES, "engine")
     if metric in UNWEIGHTED_METRICS and weight != "none":
         raise InputError("weight", f"{metric} takes no weight", "use weight 'none', or the metric 'strength'")
-    prepared = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight)
+    return scores_on(prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight), metric, engine=engine)
+
+
+def scores_on(prepared: Prepared, metric: str, *, engine: str = "auto") -> dict[str, Any]:
+    """Every organisation's score on a prepared network (``projections.engines.prepare``), in node order."""
     if metric == "kcore":
         return dict(nx.core_number(prepared.simple))
-    if metric in ENGINE_METRICS and engine == "igraph":
+    if metric in ENGINE_METRICS and choose_engine(engine, metric, len(prepared.simple)) == "igraph":
         return igraph_scores(prepared, metric)
     return networkx_scores(prepared, metric)
 

@@ -19,17 +19,21 @@ from domain.ledger import Ledger
 from domain.organisation import Organisation, organisation_id
 from domain.partnership import Partnership
 from domain.support import Support
+from projections.directory import resolve
+from projections.store import load_network
 from projections.terms import Positioned, known, money_text, organisation_on, parties_text, relation_on
 from projections.timeaxes import When, query_day
 from projections.timeline import facts_of, statuses_of
 
 
 def find_aggregate(ledger: Ledger, key_or_id: str) -> Aggregate:
-    """The aggregate named by an organisation key, an aggregate id or any of its event ids."""
+    """The aggregate named by an organisation key (or name, or identifier), an aggregate id or any of its event ids."""
     try:
         uid = UUID(key_or_id)
     except ValueError:
         aggregate = ledger.get(organisation_id(key_or_id))
+        if aggregate is None:  # a name or an identifier, or a near miss (the directory says which)
+            aggregate = ledger.get(organisation_id(resolve(load_network(ledger), key_or_id, "KEY_OR_ID")))
     else:
         aggregate = ledger.get(uid)
         if aggregate is None:

@@ -439,6 +439,31 @@ def plot_trend(
     return figure
 
 
+def plot_resilience(curve: Sequence[dict[str, Any]], attack: str, *, title: str | None = None) -> Figure:
+    """The largest component's share as organisations are removed (``projections.whatif.resilience``'s curve).
+
+    Examples
+    --------
+    >>> curve = [{"step": 0, "removed": None, "largest_component": 4, "share": 1.0},
+    ...          {"step": 1, "removed": "hub", "largest_component": 1, "share": 0.25}]
+    >>> ax = plot_resilience(curve, "degree").axes[0]
+    >>> ax.get_xlabel(), ax.get_ylabel(), [float(y) for y in ax.get_lines()[0].get_ydata()]
+    ('organisations removed (highest degree first)', 'share in the largest component', [1.0, 0.25])
+    """
+    with korean_text():
+        figure = _figure(10, 6)
+        ax = figure.add_axes((0.1, 0.1, 0.85, 0.8))
+        steps = [int(r["step"]) for r in curve]
+        shares = [math.nan if r["share"] is None else float(r["share"]) for r in curve]
+        ax.plot(steps, shares, marker="o", markersize=3, linewidth=1.8)
+        ax.set_xlabel(f"organisations removed (highest {attack} first)")
+        ax.set_ylabel("share in the largest component")
+        ax.set_ylim(0, 1.05)
+        ax.grid(True, color="#DDDDDD")
+        ax.set_title(title or f"the largest component as organisations are removed ({attack})", loc="left")
+    return figure
+
+
 def save(figure: Figure, path: str | Path | Output) -> Path:
     """Write *figure* to *path* in the format its suffix names (``domain.files.Output``: atomically
     for a regular file, nothing left on failure; a special file written directly).

@@ -58,9 +58,11 @@ import os
 import random
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 import networkx as nx
 
@@ -69,14 +71,29 @@ from projections import timeaxes
 from projections.revisions import RevisionCache
 from projections.timeaxes import When, query_day
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 WEIGHTS: tuple[str, ...] = ("none", "ties", "amount")
 TIE_TYPES: tuple[str, ...] = ("partnership", "agreement", "support")
 #: Metrics that take no weight.
 UNWEIGHTED_METRICS: tuple[str, ...] = ("degree", "kcore")
 #: Metrics computed by the engine (igraph); the others are cheap in NetworkX.
 ENGINE_METRICS: tuple[str, ...] = ("betweenness", "closeness", "harmonic", "eigenvector", "pagerank")
-METRICS: tuple[str, ...] = ("degree", "strength", *ENGINE_METRICS, "kcore")
-ENGINES: tuple[str, ...] = ("igraph", "networkx")
+METRICS: tuple[str, ...] = ("degree", "strength", *ENGINE_METRICS, "kcore", "clustering")
+#: ``auto`` picks, per metric and size, whichever of the other two answers sooner (see :func:`choose_engine`).
+ENGINES: tuple[str, ...] = ("auto", "igraph", "networkx")
+#: Below this many organisations, and while igraph is not loaded yet, ``auto`` computes the metric with
+#: NetworkX: its time there is under the ~20 ms that loading igraph costs (``benchmarks/engines.py``
+#: measures the crossing again: its "small networks" table). Brokers and communities always use igraph:
+#: NetworkX's constraint takes 25 ms on 20 organisations, and Louvain's answer depends on the implementation.
+NETWORKX_BELOW: dict[str, int] = {
+    "betweenness": 100,
+    "closeness": 200,
+    "harmonic": 200,
+    "eigenvector": 300,
+    "pagerank": 100,
+}
 
 #: Longest path length (in whole-number lengths) for which exact lengths are used (see ``_set_lengths``).
 _EXACT_LIMIT = 10**9
@@ -303,8 +320,34 @@ def prepare(
     return _prepared.get(graph, (day, types, weight), compute)
 
 
+def choose_engine(engine: str, metric: str, size: int) -> str:
+    """The engine that computes *metric* on *size* organisations: *engine*, or for ``auto`` the quicker one.
+
+    ``auto`` means NetworkX for a small network while igraph is not loaded
+    (``NETWORKX_BELOW``), igraph otherwise. Both give the same scores (to 1e-9).
+
+    >>> choose_engine("networkx", "betweenness", 10_000)
+    'networkx'
+    >>> choose_engine("auto", "betweenness", 10_000)
+    'igraph'
+    """
+    check_choice(engine, ENGINES, "engine")
+    if engine != "auto":
+        return engine
+    if metric in NETWORKX_BELOW and size < NETWORKX_BELOW[metric] and "igraph" not in sys.modules:
+        return "networkx"
+    return "igraph"
+
+
 def _igraph() -> Any:
-    """Import igraph, with its OpenMP (used by PRPACK's PageRank) on one thread unless told otherwise.
+    """Import igraph: without matplotlib, and with OpenMP on one thread unless told otherwise.
+
+    ``import igraph`` imports ``matplotlib.pyplot`` when it can, for its own
+    drawing, which netledger never uses: 0.5 to 0.7 s of a query's start-up
+    (measured). igraph is written to work without matplotlib, so while igraph
+    loads, matplotlib is made to look absent (:func:`hidden`); a later
+    ``import matplotlib`` (to draw) works as usual. If matplotlib is already
+    loaded, nothing is hidden.
 
     With two threads on a machine whose other core is busy, OpenMP's waiting
     made one PageRank of 1,000 organisations take 0.002 to 0.6 s (measured);
@@ -313,13 +356,59 @@ def _igraph() -> Any:
     must be set before the library loads, so this only acts if igraph is not
     imported yet, and never overrides a value already set.
     """
-    if "igraph" not in sys.modules:
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-    import igraph  # type: ignore[import-untyped]
-
+    if "igraph" in sys.modules:
+        return sys.modules["igraph"]
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    with hidden("matplotlib"):
+        import igraph  # type: ignore[import-untyped]
     return igraph
 
 
+@contextmanager
+def hidden(*packages: str) -> Iterator[None]:
+    """While inside, ``import`` of *packages* not loaded yet fails with ImportError, as if they were absent.
+
+    igraph uses two optional packages it can live without: ``import igraph``
+    imports ``matplotlib.pyplot`` (for its drawing, 0.5 to 0.7 s), and every
+    ``igraph.Graph(...)`` imports numpy (0.06 to 0.1 s) to accept arrays.
+    netledger uses neither through igraph, so it hides them from it.
+    """
+    absent = [p for p in packages if p not in sys.modules]
+    if not absent:
+        yield
+        return
+    finder = _Hide(absent)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
+def without_numpy(f: Callable[P, R]) -> Callable[P, R]:
+    """Decorator: run *f* with numpy hidden (see :func:`hidden`), for the functions that call igraph."""
+
+    @wraps(f)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with hidden("numpy"):
+            return f(*args, **kwargs)
+
+    return run
+
+
+class _Hide:
+    """A finder that makes ``import`` of some packages fail while it is on ``sys.meta_path``."""
+
+    def __init__(self, packages: list[str]) -> None:
+        self.packages = packages
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name.partition(".")[0] in self.packages:
+            raise ImportError(f"{name} is hidden while igraph loads (netledger does not use it through igraph)")
+        return None
+
+
+@without_numpy
 def to_igraph(simple: nx.Graph, *, weighted: bool) -> Engine:
     """Convert an undirected simple graph (as made by :func:`simple_graph`) to igraph."""
     ig = _igraph()
@@ -342,6 +431,7 @@ def to_igraph(simple: nx.Graph, *, weighted: bool) -> Engine:
 # -- the metrics on igraph --------------------------------------------------------------------
 
 
+@without_numpy
 def igraph_scores(prepared: Prepared, metric: str) -> dict[str, float | None]:
     """Scores of an engine metric, computed by igraph, normalised as NetworkX does (see ``centrality``)."""
     e = prepared.engine()
@@ -480,6 +570,7 @@ def _eigenvector(e: Engine) -> list[float]:
     return [x / norm for x in scores]
 
 
+@without_numpy
 def louvain(prepared: Prepared, *, seed: int = 0, resolution: float = 1.0, runs: int = 3) -> list[set[str]]:
     """Louvain communities (igraph's multilevel algorithm): the best modularity of *runs* runs.
 
@@ -511,6 +602,7 @@ def louvain(prepared: Prepared, *, seed: int = 0, resolution: float = 1.0, runs:
     return list(found.values())
 
 
+@without_numpy
 def burt(prepared: Prepared) -> tuple[dict[str, float | None], dict[str, float | None]]:
     """Burt's constraint and effective size of every organisation (None for one with no tie).
 
@@ -569,6 +661,7 @@ def networkx_scores(prepared: Prepared, metric: str) -> dict[str, float | None]:
         "eigenvector": lambda: nx.eigenvector_centrality(s, weight=w, max_iter=100_000, tol=1e-13),
         "pagerank": lambda: _networkx_pagerank(s, w),
         "kcore": lambda: nx.core_number(s),
+        "clustering": lambda: dict(nx.clustering(s, weight=w)),  # type: ignore[arg-type]  # a dict, given all nodes
     }
     check_choice(metric, METRICS, "metric")
     return {k: float(v) for k, v in compute[metric]().items()}

@@ -1,30 +1,4 @@
-"""Exports: the network for Gephi (GraphML, GEXF) and the grants as 360Giving data.
-
-Graph files
------------
-``write_graphml`` and ``write_gexf`` write the graph ``load_network`` returns with
-every attribute. NetworkX's writers accept only strings, numbers and booleans, so
-``flatten_attributes`` first makes a copy where
-
-- ``None`` values are dropped (an absent attribute means "not known");
-- lists, tuples and dicts become JSON text, non-ASCII kept
-  (``roles`` ``["funder", "recipient"]`` -> ``'["funder", "recipient"]'``);
-- any other value (a ``Decimal``, a date, a UUID) becomes its ``str``;
-- an attribute whose values have different types on different nodes (or edges)
-  is written as text on all of them (a number as its JSON text), because both
-  formats declare one type per attribute;
-- each node gets a ``label`` (its ``name``, else its key) that Gephi shows, unless it has one;
-- the graph is named after the ledger (``graph.graph["ledger"]``) unless it has a ``name``.
-
-Edge keys are kept: GraphML writes them as edge ids, GEXF as edge ids and as the
-``networkx_key`` attribute, so ``read_graphml(..., force_multigraph=True)`` and
-``read_gexf`` give the same keys back.
-
-GEXF reserves the edge attributes ``start`` and ``end`` for the time interval Gephi's
-timeline uses, and needs full dates there. So in GEXF ``start`` and ``end`` are the ISO
-first days (``start_on`` / ``end_on``), and the dates as written, with their precision
-(``2019-07``), are kept as ``start_text`` / ``end_text``; a node's ``key`` attribute, which
-is its id, is not repeated. In GraphML every attribute keeps its own name and value.
+"""The grants as 360Giving data (the network's GraphML and GEXF files are ``projections.graphfiles``).
 
 360Giving
 ---------
@@ -36,15 +10,12 @@ the ledger; ``skipped_360giving`` lists the supports it left out and why;
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
 from os import PathLike
 from typing import IO, Any, TypedDict
 from uuid import UUID
-
-import networkx as nx
 
 from domain.ledger import Ledger
 from domain.organisation import organisation_id
@@ -57,154 +28,6 @@ PathOrFile = str | PathLike[str] | IO[bytes]
 
 #: Value types NetworkX's GraphML and GEXF writers accept as they are.
 _SCALARS = (str, int, float, bool)
-
-
-# -- graph files -----------------------------------------------------------------------------
-def _flat(value: Any) -> str | int | float | bool | None:
-    if value is None or isinstance(value, _SCALARS):
-        return value
-    if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
-
-
-def _as_text(value: str | int | float | bool) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def _one_type_per_attribute(items: list[dict[str, Any]]) -> None:
-    """Where one attribute holds values of several types, turn them all into text (in place)."""
-    types: dict[str, set[type]] = {}
-    for attrs in items:
-        for name, value in attrs.items():
-            types.setdefault(name, set()).add(type(value))
-    for name, seen in types.items():
-        if len(seen) < 2:
-            continue
-        to_float = seen == {int, float}
-        for attrs in items:
-            if name in attrs:
-                attrs[name] = float(attrs[name]) if to_float else _as_text(attrs[name])
-
-
-def flatten_attributes(graph: nx.Graph) -> nx.MultiDiGraph:
-    """A copy of *graph* whose attributes NetworkX's GraphML and GEXF writers accept.
-
-    See the module docstring for the rules. The input graph is not changed.
-
-    Parameters
-    ----------
-    graph : NetworkX graph
-        Usually the ``nx.MultiDiGraph`` from ``projections.store.load_network``.
-
-    Returns
-    -------
-    nx.MultiDiGraph
-        Same nodes and edges (edge keys kept), attributes flattened, nodes labelled.
-
-    Examples
-    --------
-    >>> g = nx.MultiDiGraph(ledger="pohang")
-    >>> g.add_node("msit", name="MSIT", name_ko="과학기술정보통신부", identifiers=[], dissolved=None)
-    >>> g.add_edge("msit", "gangso", key="s1:0", roles=["funder", "recipient"], amount="7200000000")
-    's1:0'
-    >>> flat = flatten_attributes(g)
-    >>> flat.graph["name"], flat.nodes["msit"]
-    ('pohang', {'name': 'MSIT', 'name_ko': '과학기술정보통신부', 'identifiers': '[]', 'label': 'MSIT'})
-    >>> flat.edges["msit", "gangso", "s1:0"]["roles"]
-    '["funder", "recipient"]'
-    """
-    out: nx.MultiDiGraph = nx.MultiDiGraph()
-    out.graph.update((k, v) for k, v in ((k, _flat(v)) for k, v in graph.graph.items()) if v is not None)
-    if "name" not in out.graph and isinstance(graph.graph.get("ledger"), str):
-        out.graph["name"] = graph.graph["ledger"]
-    for node, attrs in graph.nodes(data=True):
-        flat = {k: f for k, v in attrs.items() if (f := _flat(v)) is not None}
-        flat.setdefault("label", str(flat.get("name") or node))
-        out.add_node(node, **flat)
-    if isinstance(graph, nx.MultiGraph):
-        for u, v, key, attrs in graph.edges(keys=True, data=True):
-            out.add_edge(u, v, key=key, **{k: f for k, val in attrs.items() if (f := _flat(val)) is not None})
-    else:
-        for u, v, attrs in graph.edges(data=True):
-            out.add_edge(u, v, **{k: f for k, val in attrs.items() if (f := _flat(val)) is not None})
-    _one_type_per_attribute([attrs for _, attrs in out.nodes(data=True)])
-    _one_type_per_attribute([attrs for _, _, attrs in out.edges(data=True)])
-    return out
-
-
-def write_graphml(graph: nx.Graph, path_or_file: PathOrFile) -> None:
-    """Write *graph* as GraphML (UTF-8) with all its attributes, for Gephi and other tools.
-
-    Attributes are flattened as ``flatten_attributes`` says; edge keys become edge ids.
-
-    Parameters
-    ----------
-    graph : NetworkX graph
-        Usually the ``nx.MultiDiGraph`` from ``projections.store.load_network``.
-    path_or_file : str, path or binary file
-        Where to write.
-
-    Examples
-    --------
-    >>> import io
-    >>> g = nx.MultiDiGraph(ledger="demo")
-    >>> g.add_node("a", name="가", sector="university")
-    >>> g.add_edge("a", "b", key="x:0", roles=["partner", None], start="2019-07", end=None)
-    'x:0'
-    >>> buffer = io.BytesIO()
-    >>> write_graphml(g, buffer)
-    >>> back = nx.read_graphml(io.BytesIO(buffer.getvalue()), force_multigraph=True)
-    >>> back.nodes["a"]["name"], list(back.edges(keys=True, data="roles"))
-    ('가', [('a', 'b', 'x:0', '["partner", null]')])
-    """
-    nx.write_graphml(flatten_attributes(graph), path_or_file, encoding="utf-8")
-
-
-def write_gexf(graph: nx.Graph, path_or_file: PathOrFile) -> None:
-    """Write *graph* as GEXF 1.2 (UTF-8) with all its attributes, for Gephi.
-
-    Attributes are flattened as ``flatten_attributes`` says. An edge's GEXF interval
-    (``start``/``end``, Gephi's timeline) is its ISO first days ``start_on``/``end_on``;
-    the dates as written are kept as ``start_text``/``end_text``. Edge keys become
-    edge ids and ``networkx_key``, so ``nx.read_gexf`` restores them (it returns a
-    ``DiGraph`` with the key as edge ``id`` when no two edges are parallel). A node's
-    ``key`` attribute is left out when it equals the node id.
-
-    Parameters
-    ----------
-    graph : NetworkX graph
-        Usually the ``nx.MultiDiGraph`` from ``projections.store.load_network``.
-    path_or_file : str, path or binary file
-        Where to write.
-
-    Examples
-    --------
-    >>> import io
-    >>> g = nx.MultiDiGraph(ledger="demo")
-    >>> g.add_node("a", name="가", sector="university")
-    >>> g.add_edge("a", "b", key="x:0", start="2019-07", start_on="2019-07-01", amount="100")
-    'x:0'
-    >>> buffer = io.BytesIO()
-    >>> write_gexf(g, buffer)
-    >>> back = nx.read_gexf(io.BytesIO(buffer.getvalue()))  # a DiGraph: no parallel edges here
-    >>> edge = back.edges["a", "b"]
-    >>> edge["id"], edge["start"], edge["start_text"], edge["amount"], back.nodes["a"]["label"]
-    ('x:0', '2019-07-01', '2019-07', '100', '가')
-    """
-    flat = flatten_attributes(graph)
-    for node, attrs in flat.nodes(data=True):
-        if attrs.get("key") == node:
-            del attrs["key"]  # the node id already is the key (NetworkX would write it as 'networkx_key')
-    for _, _, key, attrs in flat.edges(keys=True, data=True):
-        for side in ("start", "end"):
-            if side in attrs:
-                attrs[f"{side}_text"] = attrs.pop(side)
-            day = attrs.get(f"{side}_on")
-            if isinstance(day, str):
-                attrs[side] = day
-        attrs.setdefault("id", str(key))
-    nx.write_gexf(flat, path_or_file, encoding="utf-8")
 
 
 # -- 360Giving -------------------------------------------------------------------------------
@@ -517,10 +340,7 @@ __all__ = [
     "SkippedSupport",
     "amount_number",
     "export_360giving",
-    "flatten_attributes",
     "grants_360giving",
     "org_id",
     "skipped_360giving",
-    "write_gexf",
-    "write_graphml",
 ]

@@ -55,6 +55,7 @@ import networkx as nx
 from domain.collector import paused_gc
 from domain.events import LedgerEvent
 from domain.mapper import upcast
+from domain.values import event_day
 from projections.records import (
     AMEND,
     CLOSE,
@@ -71,7 +72,6 @@ from projections.records import (
     op_for_topic,
     record_of,
 )
-from projections.timeaxes import event_day
 
 #: Version of what the fold derives and of its saved state; a persisted projection of another version is rebuilt.
 FOLD_VERSION = 2

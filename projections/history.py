@@ -27,7 +27,19 @@ from projections.timeaxes import query_day
 
 STEPS: tuple[str, ...] = ("year", "quarter")
 #: Metrics of the whole network that ``trend`` follows (see ``projections.summary``; ``ei``: ``projections.sectors``).
-NETWORK_METRICS: tuple[str, ...] = ("ties", "pairs", "density", "with_ties", "components", "largest_component", "ei")
+NETWORK_METRICS: tuple[str, ...] = (
+    "ties",
+    "pairs",
+    "density",
+    "with_ties",
+    "components",
+    "largest_component",
+    "average_clustering",
+    "transitivity",
+    "diameter",
+    "average_path_length",
+    "ei",
+)
 TREND_METRICS: tuple[str, ...] = (*METRICS, *NETWORK_METRICS)
 
 
@@ -62,7 +74,7 @@ def trend(
     weight: str = "none",
     tie_types: Iterable[str] | None = None,
     top: int = 5,
-    engine: str = "igraph",
+    engine: str = "auto",
 ) -> list[dict[str, Any]]:
     """*metric* on the last day of every year (or quarter) from *start* to *end*.
 
@@ -73,8 +85,10 @@ def trend(
     metric : str
         A centrality metric (see ``projections.centrality``), scored for
         *orgs*; or a metric of the whole network: ``ties``, ``pairs``,
-        ``density``, ``with_ties``, ``components``, ``largest_component``
-        (see ``projections.summary``) or ``ei`` (``projections.sectors``).
+        ``density``, ``with_ties``, ``components``, ``largest_component``,
+        ``average_clustering``, ``transitivity``, ``diameter``,
+        ``average_path_length`` (see ``projections.summary``) or ``ei``
+        (``projections.sectors``).
     start, end : int
         First and last year.
     step : {"year", "quarter"}
@@ -134,7 +148,7 @@ def _network_metric(
 ) -> float | int | None:
     if metric == "ei":
         return ei_index(graph, as_of=day, tie_types=tie_types)
-    value: float | int = summary(graph, as_of=day, tie_types=tie_types)[metric]
+    value: float | int | None = summary(graph, as_of=day, tie_types=tie_types)[metric]
     return value
 
 
@@ -147,7 +161,7 @@ def diff(
     weight: str = "none",
     tie_types: Iterable[str] | None = None,
     top: int | None = 10,
-    engine: str = "igraph",
+    engine: str = "auto",
 ) -> dict[str, list[dict[str, Any]]]:
     """What changed between two dates: ties started, ties ended, and the biggest movers by *metric*.
 

@@ -76,7 +76,7 @@ def brokers(
     tie_types: Iterable[str] | None = None,
     sector: str | None = None,
     top: int | None = None,
-    engine: str = "igraph",
+    engine: str = "auto",
 ) -> list[dict[str, Any]]:
     """Burt's structural holes: constraint and effective size, lowest constraint first.
 
@@ -103,8 +103,9 @@ def brokers(
         Only return organisations of this sector.
     top : int, optional
         Only return the first *top* rows.
-    engine : {"igraph", "networkx"}
-        Who computes constraint and effective size.
+    engine : {"auto", "igraph", "networkx"}
+        Who computes constraint and effective size: ``auto`` is igraph
+        (NetworkX's own takes 25 ms on 20 organisations, 1.6 s on 200).
 
     Returns
     -------
@@ -132,7 +133,7 @@ def brokers(
         check_choice(sector, SECTORS, "sector")
     prepared = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight)
     simple = prepared.simple
-    if engine == "igraph":
+    if engine != "networkx":
         constraint, size = burt(prepared)
     else:
         w = "weight" if prepared.weighted else None
@@ -174,7 +175,7 @@ def communities(
     tie_types: Iterable[str] | None = None,
     seed: int = 0,
     resolution: float = 1.0,
-    engine: str = "igraph",
+    engine: str = "auto",
 ) -> dict[str, Any]:
     """Louvain communities and their modularity (reproducible: same *seed*, same answer).
 
@@ -198,9 +199,10 @@ def communities(
         3 seeded runs, see ``projections.engines.louvain``).
     resolution : float
         Above 1: smaller communities; below 1: larger ones.
-    engine : {"igraph", "networkx"}
-        ``igraph`` (multilevel) or ``networkx`` (``louvain_communities``):
-        both are Louvain, with different random orders.
+    engine : {"auto", "igraph", "networkx"}
+        ``igraph`` (multilevel; ``auto`` too, at every size, so that the same
+        network always gets the same communities) or ``networkx``
+        (``louvain_communities``): both are Louvain, with different random orders.
 
     Returns
     -------
@@ -227,7 +229,7 @@ def communities(
         raise InputError("resolution", f"{resolution} is not positive", "give a number above 0, e.g. 1")
     prepared = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight)
     simple = prepared.simple
-    if engine == "igraph":
+    if engine != "networkx":
         found = louvain(prepared, seed=seed, resolution=resolution)
     else:
         found = nx.community.louvain_communities(simple, weight="weight", resolution=resolution, seed=seed)

@@ -40,8 +40,15 @@ def summary(
         ``pairs`` (pairs of organisations joined by at least one tie),
         ``density`` (pairs / (n(n-1)/2)), ``components`` (connected
         components, an organisation without ties being one on its own),
-        ``largest_component`` (organisations in the largest) and
-        ``isolated`` (organisations without ties).
+        ``largest_component`` (organisations in the largest),
+        ``isolated`` (organisations without ties), ``average_clustering``
+        (``nx.average_clustering``: the mean of every organisation's
+        clustering, isolated ones counting 0), ``transitivity``
+        (``nx.transitivity``: 3 x triangles / connected triples), and, on the
+        largest component (on the same size, the one with the first key),
+        ``diameter`` (``nx.diameter``) and ``average_path_length``
+        (``nx.average_shortest_path_length``): in steps. The last four are None
+        on a network without organisations.
 
     Examples
     --------
@@ -56,6 +63,8 @@ def summary(
     ({'university': 1, 'firm': 2, 'funder': 1}, {'partnership': 2, 'agreement': 1, 'support': 0}, 2)
     >>> s["density"], s["components"], s["largest_component"], s["isolated"]
     (0.3333333333333333, 2, 3, 1)
+    >>> s["average_clustering"], s["transitivity"], s["diameter"], s["average_path_length"]
+    (0.0, 0.0, 2, 1.3333333333333333)
     """
     prepared = prepare(graph, as_of=as_of, tie_types=tie_types)
     simple = prepared.simple
@@ -68,7 +77,9 @@ def summary(
         by_type[d.get("tie_type") or "unknown"] += 1
         by_kind[d.get("kind") or "unknown"] += 1
     sectors = Counter(d.get("sector") or "unknown" for _, d in simple.nodes(data=True))
-    components = [len(c) for c in nx.connected_components(simple)]
+    found = list(nx.connected_components(simple))
+    components = [len(c) for c in found]
+    largest = simple.subgraph(min(found, key=lambda c: (-len(c), min(c)))) if found else None
     return {
         "organisations": simple.number_of_nodes(),
         "organisations_by_sector": {s: sectors[s] for s in sorted(sectors, key=_sector_order)},
@@ -81,6 +92,10 @@ def summary(
         "components": len(components),
         "largest_component": max(components, default=0),
         "isolated": sum(1 for n in simple if not simple.degree(n)),
+        "average_clustering": float(nx.average_clustering(simple)) if found else None,
+        "transitivity": float(nx.transitivity(simple)) if found else None,
+        "diameter": nx.diameter(largest) if largest is not None else None,
+        "average_path_length": float(nx.average_shortest_path_length(largest)) if largest is not None else None,
     }
 
 

@@ -50,22 +50,6 @@ TIE_INTERNALS = frozenset({"versions", "disbursements"})
 _CACHE_SIZE = 8
 
 
-def event_day(text: str | None) -> str | None:
-    """The ISO day an event dated *text* takes effect: the first day of its year or month (None stays None).
-
-    >>> event_day("2019"), event_day("2019-07"), event_day("2019-07-15"), event_day(None)
-    ('2019-01-01', '2019-07-01', '2019-07-15', None)
-    """
-    if text is None:
-        return None
-    n = len(text)
-    if n == 4:
-        return text + "-01-01"
-    if n == 7:
-        return text + "-01"
-    return text
-
-
 # -- one organisation, one tie, on a day ---------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ The statuses and the events in force are computed from *facts*, a few fields
 per event read straight from the stored JSON (``facts_from_rows``), so that a
 whole log costs one light pass before it is printed.
 
->>> from domain.values import PartialDate, query_day
+>>> from domain.values import PartialDate
 >>> overlaps(PartialDate.parse("2019"), PartialDate.parse("2019-08-22"), None)
 True
 """
@@ -42,9 +42,8 @@ from domain.organisation import Organisation
 from domain.partnership import Partnership
 from domain.records import HEADER, payload_fields, to_record
 from domain.support import Support
-from domain.values import PartialDate, query_day
+from domain.values import PartialDate, event_day, query_day
 from projections.records import UNREADABLE, first_damage, op_for_topic
-from projections.timeaxes import event_day
 
 #: What a fact says an event does.
 CREATED, CHANGED, DISSOLVED, CLOSED = "created", "changed", "dissolved", "closed"

@@ -31,7 +31,7 @@ from domain.errors import InputError, LedgerError
 from domain.imports.pipeline import Command, Item, Problem
 from domain.ledger import Ledger
 from domain.limits import MAX_FIELD, lines
-from domain.records import TYPE_NAMES, draft_of, event_type, payload_fields, record_event_ids
+from domain.records import TYPE_NAMES, draft_event_ids, draft_of, event_type, payload_fields
 
 ENVELOPE_COLUMNS = ("event_id", "aggregate_id", "effective", "source", "note")
 LIST_FIELDS = frozenset({"parties", "funders", "recipients", "identifiers"})
@@ -133,7 +133,7 @@ def _item(ledger: Ledger, number: int, cells: dict[str, str], type_name: str | N
         if "event_id" not in record:
             record["event_id"] = str(row_event_id(row_type, {k: v for k, v in cells.items() if k in own}))
         label = record["event_id"]
-        command = Command(draft_of(record, ledger.meta_for))
-        return Item(number, label, [command], raw=cells, noun="line", event_ids=record_event_ids(record))
+        d = draft_of(record, ledger.meta_for)
+        return Item(number, label, [Command(d)], raw=cells, noun="line", event_ids=draft_event_ids(d))
     except LedgerError as exc:
         return Item(number, label, problems=[Problem.of(exc, number, label, "line")], raw=cells, noun="line")

@@ -362,8 +362,9 @@ class Giving360:
         self.recipient_sector = recipient_sector
         self.matched: set[str] = set()
         self.rounded: list[str] = []
-        #: org id -> the registration command built from its first grant (name and address from there).
-        self._registrations: dict[str, Command] = {}
+        #: org id -> its key and the draft of its registration, built from its first grant (name and address
+        #: from there), or None when the ledger has it already.
+        self._organisations: dict[str, tuple[str, Organisation.Registered | None]] = {}
 
     def items(self, stream: IO[bytes]) -> Iterator[Item]:
         """One ``Item`` per grant: its organisations' registrations (when new), then its award."""
@@ -393,38 +394,16 @@ class Giving360:
 
         def organisation(org: dict[str, Any], sector: str, where: str) -> str:
             org_id = org["id"].strip()
-            identifier = identifier_of(org_id)
-            if identifier in by_identifier:
-                self.matched.add(by_identifier[identifier])
-                return by_identifier[identifier]
-            key = key_of(org_id)
-            if key in keys:
-                raise RuleViolation(
-                    f"{where}.key", f"organisation {key!r} is already registered without identifier {identifier}", ""
-                )
-            if org_id not in self._registrations:
-                fields = dict(
-                    key=key,
-                    name_en=_one_line(org["name"]),
-                    sector=sector,
-                    identifiers=[identifier],
-                    locality=_short(org.get("addressLocality")),
-                    country=_country(org.get("addressCountry")),
-                )
-                meta = self._envelope(organisation_event_id(org_id))
-                try:
-                    registration = draft(Organisation.Registered, meta, fields, organisation_id(key))
-                except LedgerError as exc:
-                    raise exc.at(where) from None
-                # Only organisations not in the ledger when the import started get here (the others are
-                # matched by identifier), and every grant of the file carries the same registration, so
-                # an event with this id can only be that registration: it is not compared again.
-                self._registrations[org_id] = Command(registration, where, once=True)
-            # Every grant carries its organisations' registration; the id is a function of the
-            # org id, so all but the first find it "already recorded" (in the ledger or this import).
-            registered = self._registrations[org_id]
-            commands.append(registered if registered.where == where else Command(registered.draft, where, once=True))
-            ids.append(organisation_event_id(org_id))
+            known = self._organisations.get(org_id)
+            if known is None:  # its first mention in the file
+                known = self._organisation(org_id, org, sector, where, by_identifier, keys)
+                self._organisations[org_id] = known
+            key, registration = known
+            if registration is not None:
+                # Every grant carries its organisations' registration; the id is a function of the
+                # org id, so all but the first find it "already recorded" (in the ledger or this import).
+                commands.append(Command(registration, where, once=True))
+                ids.append(registration.event_id)
             return key
 
         # Parties as plain values: the draft validates them with everything else, in one call.
@@ -452,6 +431,46 @@ class Giving360:
         )
         commands.append(Command(draft(Support.Awarded, meta, fields, event_id)))
         return commands, (*ids, event_id)
+
+    def _organisation(
+        self,
+        org_id: str,
+        org: dict[str, Any],
+        sector: str,
+        where: str,
+        by_identifier: dict[str, str],
+        keys: set[str],
+    ) -> tuple[str, Organisation.Registered | None]:
+        """The key of the organisation *org_id* and its registration's draft (None if it is in the ledger).
+
+        Its name and address are taken from *org*, its first mention in the file.
+        """
+        identifier = identifier_of(org_id)
+        if identifier in by_identifier:
+            self.matched.add(by_identifier[identifier])
+            return by_identifier[identifier], None
+        key = key_of(org_id)
+        if key in keys:
+            raise RuleViolation(
+                f"{where}.key", f"organisation {key!r} is already registered without identifier {identifier}", ""
+            )
+        fields = dict(
+            key=key,
+            name_en=_one_line(org["name"]),
+            sector=sector,
+            identifiers=[identifier],
+            locality=_short(org.get("addressLocality")),
+            country=_country(org.get("addressCountry")),
+        )
+        meta = self._envelope(organisation_event_id(org_id))
+        try:
+            registration = draft(Organisation.Registered, meta, fields, organisation_id(key))
+        except LedgerError as exc:
+            raise exc.at(where) from None
+        # Only organisations not in the ledger when the import started get here (the others are
+        # matched by identifier), and every grant of the file carries the same registration, so
+        # an event with this id can only be that registration: it is not compared again.
+        return key, registration
 
     def _envelope(self, event_id: UUID, **given: Any) -> dict[str, Any]:
         """The envelope of a new event, validated with the event's own fields (``records.draft``)."""

@@ -22,7 +22,7 @@ from domain.errors import InputError, LedgerError
 from domain.imports.pipeline import Command, Item, Problem
 from domain.ledger import Ledger
 from domain.limits import CHUNK_BYTES, MAX_DEPTH, check_depth, lines
-from domain.records import RecordBatch, draft_of, record_event_ids
+from domain.records import RecordBatch, draft_event_ids, draft_of
 
 #: Lines validated in one call.
 CHUNK = 1000
@@ -79,7 +79,7 @@ def jsonl_items(ledger: Ledger, stream: IO[bytes]) -> Iterator[Item]:
             raw = raw[3:]
         if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
             check_depth(raw, f"line {number}")
-        if raw.strip():
+        if not raw.isspace():  # a line ends with its line break: never empty
             chunk.append((number, raw))
             size += len(raw)
         if len(chunk) >= CHUNK or size >= CHUNK_BYTES:
@@ -93,7 +93,7 @@ def _chunk_items(ledger: Ledger, batch: RecordBatch, chunk: list[tuple[int, byte
     drafts = batch.drafts([raw for _, raw in chunk])
     if drafts is not None:
         for (number, raw), d in zip(chunk, drafts, strict=True):
-            yield Item(number, None, [Command(d)], raw=raw, noun="line", event_ids=(d.event_id,))
+            yield Item(number, None, [Command(d)], raw=raw, noun="line", event_ids=draft_event_ids(d))
         return
     for number, raw in chunk:  # some line has a problem: read each on its own, to name it
         for _, record, problem in _read_line(number, raw):
@@ -109,7 +109,7 @@ def _item(ledger: Ledger, number: int, record: dict[str, Any] | None, problem: P
         d = draft_of(record, ledger.meta_for)
     except LedgerError as exc:
         return Item(number, label, problems=[Problem.of(exc, number, label, "line")], raw=record, noun="line")
-    return Item(number, label, [Command(d)], raw=record, noun="line", event_ids=record_event_ids(record))
+    return Item(number, label, [Command(d)], raw=record, noun="line", event_ids=draft_event_ids(d))
 
 
 def _exact(text: str) -> str:

@@ -40,7 +40,7 @@ class RuleReplay:
     def __init__(self, recorder: LedgerRecorder, mapper: PydanticMapper | None = None) -> None:
         self.recorder = recorder
         self.mapper = mapper or PydanticMapper()
-        self.aggregates: dict[UUID, Aggregate | None] = {}
+        self.aggregates: dict[int, Aggregate | None] = {}
         #: Every event id replayed, with its position and aggregate.
         self.seen: dict[UUID, tuple[int, UUID]] = {}
 

@@ -24,7 +24,7 @@ Two ways in:
 - a bulk (an import, ``append``, the demo) opens ONE transaction with
   ``recorder.begin(commit=...)``, which holds the writers' lock and returns an
   explicit ``Transaction`` handle; every read and write of the bulk passes that
-  handle (``write(txn, rows)``, ``recorded_among(ids, txn)``, ``find_event(id,
+  handle (``write(txn, rows)``, ``located_among(ids, txn)``, ``find_event(id,
   txn)``, ``select_stored(txn, ...)``), and leaving the block commits or rolls back.
 
 >>> is_url("postgresql://u@h/db"), is_url("ledger.db")
@@ -163,6 +163,7 @@ class LedgerRecorder(Protocol):
     def last_position(self, txn: Transaction) -> int: ...
     def select_stored(self, txn: Transaction, originator_id: UUID) -> list[StoredEvent]: ...
     def recorded_among(self, event_ids: Collection[UUID], txn: Transaction | None = None) -> set[UUID]: ...
+    def located_among(self, event_ids: Collection[UUID], txn: Transaction | None = None) -> dict[UUID, UUID]: ...
     def find_event(self, event_id: UUID, txn: Transaction | None = None) -> tuple[int, UUID, int] | None: ...
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None: ...
     def select_events(
@@ -259,17 +260,26 @@ class PagedReads:
                 return
             after = rows[-1][0]
 
-    def recorded_among(
+    def recorded_among(self, event_ids: Collection[UUID], txn: Transaction | None = None) -> set[UUID]:
+        """Which of *event_ids* are recorded."""
+        return set(self.located_among(event_ids, txn))
+
+    def located_among(
         self, event_ids: Collection[UUID], txn: Transaction | None = None, chunk: int = 500
-    ) -> set[UUID]:
-        """Which of *event_ids* are recorded, in one query per *chunk* ids (a bulk checks a batch at once)."""
-        wanted = list({str(e) for e in event_ids})
-        found: set[UUID] = set()
+    ) -> dict[UUID, UUID]:
+        """The aggregate id of each of *event_ids* that is recorded, in one query per *chunk* ids.
+
+        A bulk asks it once per batch, for the batch's own event ids and the events it retracts.
+        """
+        wanted = [(str(e), e) for e in {e.int: e for e in event_ids}.values()]  # a grant names its funder again
+        found: dict[UUID, UUID] = {}
         for start in range(0, len(wanted), chunk):
-            part = wanted[start : start + chunk]
+            part = dict(wanted[start : start + chunk])
             marks = ",".join([self.PLACEHOLDER] * len(part))
-            rows = self._rows(f"SELECT event_id FROM {self.INDEX} WHERE event_id IN ({marks})", part, txn)
-            found.update(UUID(r[0]) for r in rows)
+            rows = self._rows(
+                f"SELECT event_id, originator_id FROM {self.INDEX} WHERE event_id IN ({marks})", list(part), txn
+            )
+            found.update((part[r[0]], UUID(r[1])) for r in rows)
         return found
 
     def find_event(self, event_id: UUID, txn: Transaction | None = None) -> tuple[int, UUID, int] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +22,9 @@ from domain.integrity.chain import CREATE_CHAIN
 from domain.integrity.meta import SEAL, seal
 from domain.mapper import event_id_of
 from domain.storage import PagedReads, Row, Transaction, chain_and_index, check_index_head, stored_id
+
+#: An event row's place in the events table's primary key: aggregate id, version.
+_AGGREGATE_ORDER = itemgetter(1, 2)
 
 
 class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
@@ -69,6 +73,7 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
         check_index_head(head_index, head[0] if head else 0)
         chain, index = chain_and_index(rows, (head[0], head[1]) if head else None)
         c.executemany("INSERT INTO event_chain VALUES (?,?,?,?)", chain)
+        index.sort()  # by event id, the key of its B-tree (see ``write``)
         c.executemany("INSERT INTO event_index VALUES (?,?,?,?)", index)
 
     @contextmanager
@@ -100,13 +105,21 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
                 conn.rollback()
 
     def write(self, txn: Transaction, rows: Sequence[Row]) -> None:
-        """Write events at their given positions, then their chain and index rows: one ``executemany`` each."""
+        """Write events at their given positions, then their chain and index rows: one ``executemany`` each.
+
+        The rows of a table are inserted in the order of its key with random values (the events by
+        aggregate id and version, the index by event id): each B-tree then takes a batch in one
+        pass over its pages instead of jumping between them, far fewer pages leave and re-enter
+        SQLite's cache in a big import. Positions are given, so what is stored is the same.
+        """
         if not rows:
             return
+        events = [(r.position, r.originator_id, r.version, r.topic, r.state) for r in rows]
+        events.sort(key=_AGGREGATE_ORDER)
         txn.cursor.executemany(
             f"INSERT INTO {self.events_table_name} (rowid, originator_id, originator_version, topic, state) "
             "VALUES (?,?,?,?,?)",
-            [(r.position, r.originator_id, r.version, r.topic, r.state) for r in rows],
+            events,
         )
         self._chain_and_index(txn.cursor, rows)
 

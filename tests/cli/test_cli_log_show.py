@@ -155,8 +155,9 @@ def test_log_several_orgs_is_a_union(run, demo_master):
     assert set(both) == expected and len(both) == len(expected)
 
 
-def test_log_unknown_org_prints_nothing(run, demo_master):
-    assert logged_ids(run, "--org", "nobody", db=demo_master) == []
+def test_log_unknown_org_is_refused_with_the_closest_keys(run, demo_master, h):
+    h.assert_error(run("log", "--org", "nobody", db=demo_master), 1, "--org")
+    assert "did you mean posco" in h.assert_error(run("log", "--org", "posko", db=demo_master), 1, "--org")
 
 
 SUPPORT_ROWS = ["P01", "P06", "P17", "P18", "P19", "P21", "P23"]

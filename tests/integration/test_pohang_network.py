@@ -21,7 +21,9 @@ from projections.history import diff, trend
 from projections.sectors import mix
 from projections.store import load_network
 from projections.structure import brokers, communities, ego, path
+from projections.suggest import suggest
 from projections.summary import summary
+from projections.whatif import resilience, whatif
 
 NSSZ = "nssz-promotion-group"
 LAUNCH = "2019-08-22"
@@ -106,3 +108,37 @@ def test_trend_and_diff_see_the_launch(graph: nx.MultiDiGraph) -> None:
 def test_amounts_weigh_the_krw_supports(graph: nx.MultiDiGraph) -> None:
     strength = centrality(graph, "strength", weight="amount", as_of="2021-12-31")
     assert list(strength.items())[:3] == [("posco", 83e9), ("posco-venture-valley", 83e9), ("gangso-rdz", 7.2e9)]
+
+
+def test_without_the_promotion_group_the_network_falls_apart(graph: nx.MultiDiGraph) -> None:
+    found = whatif(graph, remove=[NSSZ], as_of="2019-12-31")
+    assert (found["before"]["components"], found["after"]["components"]) == (3, 10)
+    assert (found["before"]["largest_component"], found["after"]["largest_component"]) == (17, 6)
+    # cut off from the largest component (the R&D zone's cluster): the battery zone's cluster, the city,
+    # POSCO's venture valley and the funders that only reached the network through the promotion group
+    assert found["cut_off"] == [
+        "battery-rfz",
+        "gb-ip-center",
+        "gbtp",
+        "kibo",
+        "kosme",
+        "mss",
+        "pohang-city",
+        "pomia",
+        "posco",
+        "posco-venture-valley",
+    ]
+    held = resilience(graph, as_of="2019-12-31")
+    assert NSSZ in held["articulation_points"]
+    assert held["curve"][1]["removed"] == NSSZ and held["curve"][1]["largest_component"] == 6
+
+
+def test_partner_suggestions_on_the_demo(graph: nx.MultiDiGraph) -> None:
+    found = suggest(graph, as_of="2019-12-31", top=5)
+    assert [(s["a"], s["b"], round(s["score"], 4), s["why"]) for s in found] == [
+        (NSSZ, "posco", 1.4427, "1 shared partner: posco-venture-valley"),
+        ("pohang-tp", "postech", 0.9605, "2 shared partners: gangso-rdz, nssz-promotion-group"),
+        ("pohang-tp", "rist", 0.9605, "2 shared partners: gangso-rdz, nssz-promotion-group"),
+        ("postech", "rist", 0.9605, "2 shared partners: gangso-rdz, nssz-promotion-group"),
+        ("gbtp", "mss", 0.9102, "1 shared partner: battery-rfz"),
+    ]

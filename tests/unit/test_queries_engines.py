@@ -1,5 +1,7 @@
 """The engine (igraph) gives NetworkX's scores, on small and medium graphs, for every metric and weight.
 
+igraph is forced (``engine="igraph"``): ``auto`` may pick NetworkX on small graphs.
+
 Normalised scores must agree to 1e-9; unnormalised ones (strength, harmonic,
 and closeness with amount distances) to a relative 1e-9. Louvain is a
 heuristic with a random order: its modularity must be within 1% of
@@ -70,7 +72,7 @@ def test_every_metric_equals_networkx(graph: nx.MultiDiGraph, weight: str) -> No
     for metric in METRICS:
         if metric in engines.UNWEIGHTED_METRICS and weight != "none":
             continue
-        ours = centrality(graph, metric, weight=weight)
+        ours = centrality(graph, metric, weight=weight, engine="igraph")
         reference = centrality(graph, metric, weight=weight, engine="networkx")
         assert_same(ours, reference, f"{metric} / {weight}")
 
@@ -82,14 +84,14 @@ def test_without_exact_lengths_distance_metrics_still_equal_networkx() -> None:
     graph = ledger_like(nx.powerlaw_cluster_graph(150, 3, 0.3, seed=4), seed=4, any_amount=True)
     assert prepare(graph, weight="amount").simple.graph["length_scale"] is None
     for metric in ("closeness", "harmonic", "eigenvector", "pagerank", "strength"):
-        ours = centrality(graph, metric, weight="amount")
+        ours = centrality(graph, metric, weight="amount", engine="igraph")
         assert_same(ours, centrality(graph, metric, weight="amount", engine="networkx"), metric)
 
 
 @pytest.mark.parametrize("graph", [SMALL, MEDIUM_BROKERS], ids=["small", "medium"])
 @pytest.mark.parametrize("weight", WEIGHTS)
 def test_brokers_equal_networkx(graph: nx.MultiDiGraph, weight: str) -> None:
-    ours = {r["key"]: r for r in brokers(graph, weight=weight)}
+    ours = {r["key"]: r for r in brokers(graph, weight=weight, engine="igraph")}
     reference = {r["key"]: r for r in brokers(graph, weight=weight, engine="networkx")}
     for measure in ("constraint", "effective_size"):
         assert_same({k: r[measure] for k, r in ours.items()}, {k: r[measure] for k, r in reference.items()}, measure)
@@ -99,14 +101,22 @@ def test_engine_scores_equal_networkx_own_functions() -> None:
     """Against NetworkX called directly on the same simple graph (no code of ours on the reference side)."""
     simple = prepare(MEDIUM, weight="ties").simple
     assert_same(
-        centrality(MEDIUM, "betweenness", weight="ties"), nx.betweenness_centrality(simple, weight="length"), "b"
+        centrality(MEDIUM, "betweenness", weight="ties", engine="igraph"),
+        nx.betweenness_centrality(simple, weight="length"),
+        "b",
     )
     assert_same(
-        centrality(MEDIUM, "closeness", weight="ties"), nx.closeness_centrality(simple, distance="distance"), "c"
+        centrality(MEDIUM, "closeness", weight="ties", engine="igraph"),
+        nx.closeness_centrality(simple, distance="distance"),
+        "c",
     )
-    assert_same(centrality(MEDIUM, "harmonic", weight="ties"), nx.harmonic_centrality(simple, distance="distance"), "h")
+    assert_same(
+        centrality(MEDIUM, "harmonic", weight="ties", engine="igraph"),
+        nx.harmonic_centrality(simple, distance="distance"),
+        "h",
+    )
     eigen = nx.eigenvector_centrality(simple, weight="weight", max_iter=100_000, tol=1e-13)
-    assert_same(centrality(MEDIUM, "eigenvector", weight="ties"), eigen, "e")
+    assert_same(centrality(MEDIUM, "eigenvector", weight="ties", engine="igraph"), eigen, "e")
 
 
 def test_metrics_split_across_processes_equal_networkx(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,12 +126,13 @@ def test_metrics_split_across_processes_equal_networkx(monkeypatch: pytest.Monke
     for weight in ("none", "ties"):
         for metric in ("betweenness", "closeness", "harmonic"):
             reference = centrality(graph, metric, weight=weight, engine="networkx")
-            assert_same(centrality(graph, metric, weight=weight), reference, f"{metric} / {weight}")
+            ours = centrality(graph, metric, weight=weight, engine="igraph")
+            assert_same(ours, reference, f"{metric} / {weight}")
 
 
 @pytest.mark.parametrize("weight", WEIGHTS)
 def test_louvain_modularity_within_one_percent_of_networkx(weight: str) -> None:
-    ours = communities(MEDIUM, weight=weight, seed=1)
+    ours = communities(MEDIUM, weight=weight, seed=1, engine="igraph")
     theirs = communities(MEDIUM, weight=weight, seed=1, engine="networkx")
     assert ours["modularity"] >= 0.99 * theirs["modularity"], (ours["modularity"], theirs["modularity"])
     simple = prepare(MEDIUM, weight=weight).simple

@@ -55,6 +55,7 @@ NETWORKX: dict[str, Callable[[nx.Graph], dict[Any, Any]]] = {
     "eigenvector": lambda g: nx.eigenvector_centrality(g, max_iter=10_000, tol=1e-13),
     "pagerank": _pagerank,
     "kcore": nx.core_number,
+    "clustering": nx.clustering,
 }
 
 
