@@ -304,7 +304,16 @@ class Ledger(LedgerCommands):
 
     def require_current_schema(self) -> None:
         if self.needs_migration:
+            from domain.integrity.meta import set_back
+
             version = self.meta.get("schema_version")
+            altered = set_back(self.meta)
+            if altered is not None:
+                raise RuleViolation(
+                    "db",
+                    f"{self.location} says schema {version} but {altered}",
+                    "its meta rows were altered: restore the ledger from a trusted export",
+                )
             what = "predates the hash chain" if version == "1" else "predates the sealed meta rows"
             raise RuleViolation(
                 "db",

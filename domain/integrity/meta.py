@@ -55,3 +55,17 @@ def identity(meta: dict[str, str]) -> str:
     rows = [(k, meta.get(k, "")) for k in IDENTITY]
     body = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(f"netledger-identity-v1\n{body}".encode()).hexdigest()
+
+
+def set_back(meta: dict[str, str]) -> str | None:
+    """Why a ledger whose ``schema_version`` is below the current one is not really that old, or None.
+
+    A sealed ledger, or one created at a later schema, whose version was set back: the way to
+    launder an edited event through ``migrate``'s fresh hash chain.
+    """
+    if SEAL in meta:
+        return broken(meta) or "the ledger is sealed, which only a ledger at the current schema is"
+    created, says = meta.get("created_schema"), meta.get("schema_version", "0")
+    if created is not None and (not created.isdigit() or not says.isdigit() or int(created) > int(says)):
+        return f"was created at schema {created}"
+    return None

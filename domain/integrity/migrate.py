@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.errors import RuleViolation
 from domain.integrity.chain import CREATE_CHAIN, chain_rows
-from domain.integrity.meta import SEAL, broken
+from domain.integrity.meta import set_back
 from domain.storage import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -37,12 +37,9 @@ def migrate(ledger: Ledger) -> dict[str, Any]:
         return {"migrated": False, "schema_version": SCHEMA_VERSION, "events": 0}
     meta = ledger.recorder.get_meta()
     version = int(meta.get("schema_version", "0"))
-    if SEAL in meta:
-        problem = broken(meta) or "the ledger is sealed, which only a ledger at the current schema is"
+    problem = set_back(meta)
+    if problem is not None:
         raise RuleViolation("db", f"the ledger says schema {version} but {problem}", ALTERED_FIX)
-    created = meta.get("created_schema")
-    if created is not None and (not created.isdigit() or int(created) > version):
-        raise RuleViolation("db", f"the ledger says schema {version} but was created at schema {created}", ALTERED_FIX)
     now = datetime.now(UTC).isoformat()
     marks = {"schema_version": str(SCHEMA_VERSION), "sealed_at": now}
     hashed = 0
