@@ -268,7 +268,7 @@ def compare(
         return Problem(
             "meta",
             None,
-            "the ledger's identity rows (ledger id, name, signature policy) are not the ones the checkpoint signed",
+            "the ledger's identity rows (ledger id, name) are not the ones the checkpoint signed",
         )
     if len(leaves) < checkpoint.size:
         return Problem(

@@ -198,7 +198,7 @@ FILE_ATTACKS = [
     Attack(
         "index", "delete", "index-row-deleted", _sql("DELETE FROM event_index WHERE position = 12"), "index", "index"
     ),
-    Attack("meta", "insert", "meta-row-added", _meta("require_signatures", "no"), "meta", "meta"),
+    Attack("meta", "insert", "meta-row-added", _meta("owner", "attacker"), "meta", "meta"),
     Attack(
         "meta", "edit", "schema-version-set-back", _meta("schema_version", "1"), "says schema 1 but", "says schema 1"
     ),
@@ -335,7 +335,7 @@ WRITER_REFUSED = [
     ),
     *(f"DELETE FROM {t}" for t in ("netledger_events", "event_index", "event_chain", "ledger_meta")),
     *(f"TRUNCATE {t}" for t in ("netledger_events", "event_index", "event_chain", "ledger_meta")),
-    "INSERT INTO ledger_meta VALUES ('require_signatures', 'no')",
+    "INSERT INTO ledger_meta VALUES ('owner', 'attacker')",
     "DROP TABLE event_chain",
     "ALTER TABLE netledger_events DISABLE TRIGGER USER",
 ]
