@@ -1,9 +1,31 @@
-"""Benchmark: the query engine (igraph) against NetworkX on synthetic collaboration networks.
+"""Benchmark: the query engine (igraph) against NetworkX, in the computation and end to end.
 
 Run it from the repository root::
 
-    .venv/bin/python benchmarks/engines.py            # 1k and 10k organisations (about 5 minutes)
-    .venv/bin/python benchmarks/engines.py --quick    # 1k only, for a smoke test
+    .venv/bin/python benchmarks/engines.py            # everything (about 10 minutes)
+    .venv/bin/python benchmarks/engines.py --quick    # 1k only, fewer repeats, for a smoke test
+
+Four tables, each measured side by side in the one run:
+
+1. **End to end on the demo**: every ``netledger network`` query on the Pohang
+   demo ledger, as a user runs it (a whole process, the saved projection up to
+   date), against ``netledger log`` on the same ledger (best of N wall times,
+   interleaved; CPU seconds too). Target: each query <= 1.3x ``log``.
+2. **Betweenness on 1,000 organisations, end to end**: ``netledger network
+   centrality --metric betweenness`` on a ledger of 1,000 organisations and
+   their partnerships, against a NetworkX script (read the same network from an
+   edge list, ``nx.betweenness_centrality``, print the top ten), both whole
+   processes; the scores are checked equal. Target: >= 5x.
+3. **Small networks**: per metric, NetworkX's time against igraph's (loading
+   igraph, measured in a fresh process, + conversion + computation), and where
+   they cross: the thresholds of ``engine="auto"``
+   (``projections.engines.NETWORKX_BELOW``) should sit near these crossings.
+4. **The computation** (below): igraph against NetworkX, metric by metric, at
+   1k, 5k and 10k organisations. Target: >= 50x at 5k and 10k. Betweenness
+   is also timed on one process, split across processes (as the queries run
+   it from ``PARALLEL_THRESHOLD`` organisations), and on rustworkx's threads
+   when rustworkx is installed (it is not a netledger dependency: this row
+   is the evidence for or against adding it).
 
 Graphs: ``nx.powerlaw_cluster_graph(n, 5, 0.1)`` (about 5n pairs, mean degree
 10), entered as a ledger-like MultiDiGraph and collapsed by
@@ -53,6 +75,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import end_to_end  # type: ignore[import-not-found]  # benchmarks/end_to_end.py, beside this script
 import networkx as nx
 
 from projections import engines
@@ -144,7 +167,34 @@ def bench_size(n: int, seed: int, extrapolate: dict[str, Any] | None) -> list[Ro
         t_nx, theirs = timed(lambda metric=metric: NETWORKX[metric](s), 3 if cheap and n <= 1000 else 1)
         reference = TIGHT[metric](s) if metric in TIGHT else theirs
         rows.append({"n": n, "metric": metric, "igraph": t_ig, "networkx": t_nx, "diff": max_diff(ours, reference)})
+    rows += bench_betweenness_ways(n, prepared)
     rows.append(bench_louvain(n, prepared))
+    return rows
+
+
+def bench_betweenness_ways(n: int, prepared: Prepared) -> list[Row]:
+    """igraph betweenness on one process, split across processes, and rustworkx's threads (if installed)."""
+    e = prepared.engine()
+    t_one, one = timed(lambda: engines._from(e, "betweenness", range(n)), 3)
+    saved = engines.PARALLEL_THRESHOLD
+    engines.PARALLEL_THRESHOLD = 0  # split at every size, to compare
+    try:
+        t_split, split = timed(lambda: engines._split(e, "betweenness"), 3)
+    finally:
+        engines.PARALLEL_THRESHOLD = saved
+    rows: list[Row] = [
+        {"n": n, "metric": "betweenness 1 process", "igraph": t_one, "networkx": None, "note": ""},
+        {"n": n, "metric": f"betweenness {engines._workers()} processes", "igraph": t_split, "networkx": None,
+         "diff": max(abs(a - b) for a, b in zip(one, split, strict=True)), "note": f"{t_one / t_split:.2f}x 1 process"},
+    ]  # fmt: skip
+    try:
+        import rustworkx as rx
+    except ImportError:
+        return rows
+    graph = rx.networkx_converter(prepared.simple)
+    t_rx, _ = timed(lambda: rx.graph_betweenness_centrality(graph, normalized=False, parallel_threshold=50), 3)
+    rows.append({"n": n, "metric": f"betweenness rustworkx ({os.cpu_count()} threads)", "igraph": t_rx,
+                 "networkx": None, "note": f"{t_one / t_rx:.2f}x igraph 1 process"})  # fmt: skip
     return rows
 
 
@@ -208,12 +258,27 @@ def render(rows: list[Row]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="1000,10000", help="organisation counts (default 1000,10000)")
+    parser.add_argument("--sizes", default="1000,5000,10000", help="organisation counts (default 1000,5000,10000)")
     parser.add_argument("--sample", default="1000,2000,3000", help="sizes NetworkX betweenness/closeness run at")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--quick", action="store_true", help="1k only, no extrapolation")
+    parser.add_argument("--repeat", type=int, default=7, help="runs of each end-to-end command (best is kept)")
+    parser.add_argument("--only", choices=["end-to-end", "small", "compute"], help="one part only")
     args = parser.parse_args()
     sizes = [1000] if args.quick else [int(x) for x in args.sizes.split(",")]
+    repeat = 3 if args.quick else args.repeat
+    if args.only in (None, "end-to-end"):
+        print(f"load average at start {os.getloadavg()[0]:.2f}")
+        print(end_to_end.demo_table(repeat))
+        print()
+        print(end_to_end.thousand_table(repeat, args.seed))
+        print()
+    if args.only in (None, "small"):
+        print(end_to_end.small_table())
+        print()
+    if args.only == "end-to-end" or args.only == "small":
+        print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+        return
     sample = [int(x) for x in args.sample.split(",")]
     largest_sampled = max(sample)
 

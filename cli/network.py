@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,8 +27,6 @@ from domain.errors import InputError, LedgerError
 from domain.files import Output
 from domain.ledger import Ledger
 
-#: A relation's id, or one of its ties' keys (``<id>:<n>``).
-_RELATION = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(:[0-9]+)?")
 METRIC_HELP = "degree|strength|betweenness|eigenvector|pagerank|closeness|harmonic|kcore|clustering"
 WEIGHT_HELP = "none|ties|amount"
 LAYOUT_HELP = "spring|kamada-kawai|circular|shell"
@@ -507,6 +504,7 @@ def whatif(
     movers by --metric (unweighted).
     """
     from projections.engines import METRICS
+    from projections.whatif import RELATION_ID
     from projections.whatif import whatif as compute
 
     if not remove and not add:
@@ -515,7 +513,7 @@ def whatif(
     options = dict(tie_types=_tie_types(kw["tie_types"]), metric=_choice(metric, METRICS, "--metric"))
     graph = q.graph()
     # organisations may be named by a name or an identifier too; tie keys and relation ids are ids
-    removed = [r if _RELATION.match(r) else _keys(graph, [r], "--remove")[0] for r in remove]
+    removed = [r if RELATION_ID.match(r) else _keys(graph, [r], "--remove")[0] for r in remove]
     added = [":".join(_keys(graph, a.split(":", 1), "--add")) if ":" in a else a for a in add]
     with _named_as({"remove": "--remove", "add": "--add"}):
         found = compute(graph, remove=removed, add=added, as_of=q.day, top=_top(top, show_all), **options)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import click
 
 from domain.errors import InputError
-from domain.values import query_day
+from domain.values import moment, query_day
 
 AS_OF_HELP = "The world on DATE: YYYY and YYYY-MM mean the last day of that year or month (default: today)."
 KNOWN_AT_HELP = "Only what the ledger had recorded by this moment (ISO 8601; UTC if no zone)."
@@ -54,14 +54,8 @@ def day(value: str | None, field: str = "--as-of") -> str:
 
 
 def timestamp(value: str | None, field: str) -> datetime | None:
-    """An ISO 8601 moment (UTC when it has no zone), or an ``InputError`` naming *field*."""
-    if value is None:
-        return None
-    try:
-        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(field, f"invalid timestamp {value!r}", "use ISO 8601, e.g. 2026-01-31T12:00:00Z") from None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    """An ISO 8601 moment (UTC when it has no zone), or an ``InputError`` naming *field* (``domain.values.moment``)."""
+    return moment(value, field)
 
 
 def count(value: str | None, field: str, *, minimum: int = 0) -> int | None:

@@ -14,7 +14,7 @@ Party(key='postech', role='partner')
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any
@@ -154,6 +154,31 @@ def query_day(when: PartialDate | date | str | None = None, field: str = "as_of"
         return PartialDate.parse(when).asks_about.isoformat()
     except ValueError as exc:
         raise InputError(field, str(exc), DATE_FIX) from None
+
+
+def moment(value: datetime | str | None, field: str = "known_at") -> datetime | None:
+    """An ISO 8601 moment (UTC when it has no zone; a ``datetime`` as is), or an ``InputError`` naming *field*.
+
+    The knowledge cut's parser (``--known-at``, ``known_at=``), the same for the CLI and the library.
+
+    >>> moment("2026-01-31T12:00:00Z").isoformat(), moment("2026-01-31").isoformat()
+    ('2026-01-31T12:00:00+00:00', '2026-01-31T00:00:00+00:00')
+    >>> moment("yesterday", "--known-at")
+    Traceback (most recent call last):
+    ...
+    domain.errors.InputError: --known-at: invalid timestamp 'yesterday' (use ISO 8601, e.g. 2026-01-31T12:00:00Z)
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        stamp = value
+    else:
+        try:
+            stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            fix = "use ISO 8601, e.g. 2026-01-31T12:00:00Z"
+            raise InputError(field, f"invalid timestamp {value!r}", fix) from None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def event_day(text: str | None) -> str | None:

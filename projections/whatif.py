@@ -29,6 +29,7 @@ undirected link per pair of tied organisations).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -46,6 +47,9 @@ from projections.engines import (
     prepare,
     require_nodes,
 )
+
+#: A relation id, or a tie key (relation id and party pair number): what ``remove`` takes besides keys.
+RELATION_ID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(:[0-9]+)?")
 
 #: Orders in which ``resilience`` removes organisations.
 ATTACKS: tuple[str, ...] = ("degree", "betweenness")
