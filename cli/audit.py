@@ -16,7 +16,12 @@ from domain.errors import InputError, RuleViolation
 from domain.ledger import Ledger
 
 #: How ``verify`` names what it checked besides the chain.
-CHECKS = {"index": "index", "meta": "meta rows", "deep": "every event decoded and its rules replayed"}
+CHECKS = {
+    "index": "index",
+    "meta": "meta rows",
+    "deep": "every event decoded and its rules replayed",
+    "signatures": "signatures",
+}
 
 
 def _report_problem(report: Any) -> None:
@@ -44,10 +49,18 @@ def _report_problem(report: Any) -> None:
     help="Also decode every event and replay the ledger's rules in order (what checkpoint does).",
 )
 @click.option(
+    "--keyring",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Every signed event must be signed by a key whose .pub file is in DIR; reports who signed what.",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
 )
 @reads
-def verify(ledger: Ledger, checkpoint_file: str | None, public_key: str | None, deep: bool, fmt: str) -> None:
+def verify(
+    ledger: Ledger, checkpoint_file: str | None, public_key: str | None, deep: bool, keyring: str | None, fmt: str
+) -> None:
     """Recompute every hash from genesis, check the index and the meta rows; exit 1 at the first damage.
 
     The damage is named by its kind and position. --deep also decodes every event and
@@ -62,8 +75,13 @@ def verify(ledger: Ledger, checkpoint_file: str | None, public_key: str | None, 
             raise InputError("--public-key", "is required with --checkpoint", "give the signer's .pub file")
         checkpoint = cp.load(checkpoint_file)
         cp.check_signature(checkpoint, public_key)
+    ring = None
+    if keyring is not None:
+        from domain.integrity.signatures import load_keyring
+
+        ring = load_keyring(keyring)
     ledger.require_current_schema()
-    report = verify_log(ledger, checkpoint, deep=deep)
+    report = verify_log(ledger, checkpoint, deep=deep, keyring=ring)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2))
         if not report.ok:
@@ -74,6 +92,8 @@ def verify(ledger: Ledger, checkpoint_file: str | None, public_key: str | None, 
     click.echo(f"checked: hash chain, {', '.join(CHECKS[c] for c in report.checks)}")
     click.echo(f"head: {report.head.hex()}")
     click.echo(f"root: {report.root.hex()}")
+    for line in report.provenance:
+        click.echo(line)
     for line in report.checked_against:
         click.echo(f"extends the {line}")
 
@@ -330,7 +350,7 @@ def restore(settings: Settings, file: IO[bytes]) -> None:
         with Ledger(path) as existing:
             if existing.count():
                 raise RuleViolation("db", f"{path} already holds {existing.count()} events", "restore into a new file")
-    header, stored = read_export(read_records(file), PydanticMapper())
+    header, stored, signatures = read_export(read_records(file), PydanticMapper())
     try:
         with Ledger(
             settings.target,
@@ -339,7 +359,7 @@ def restore(settings: Settings, file: IO[bytes]) -> None:
             name=header.get("ledger"),
             ledger_id=header.get("ledger_id"),
         ) as ledger:
-            result = write(ledger, header, stored)
+            result = write(ledger, header, stored, signatures)
             where = ledger.location
     except BaseException:
         if is_file:

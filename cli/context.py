@@ -20,15 +20,19 @@ class Settings:
     db: str
     actor: str | None
     database_url: str | None = None
+    #: The writer's signing key (``--sign-key``), loaded only by commands that write.
+    sign_key: str | None = None
 
     @property
     def target(self) -> str:
         """The PostgreSQL URL when given, else the SQLite file."""
         return self.database_url or self.db
 
-    def open(self, *, create: bool = False, missing: str = "") -> Ledger:
-        """The ledger at ``target``; *missing*: the fix of the error when there is none (and not *create*)."""
-        return Ledger(self.target, actor=self.actor, create=create, missing=missing)
+    def open(self, *, create: bool = False, missing: str = "", write: bool = False) -> Ledger:
+        """The ledger at ``target``; *missing*: the fix of the error when there is none (and not *create*);
+        *write*: with the signing key, if one was given."""
+        sign_key = self.sign_key if write else None
+        return Ledger(self.target, actor=self.actor, create=create, missing=missing, sign_key=sign_key)
 
 
 pass_settings = click.make_pass_decorator(Settings)
@@ -98,7 +102,7 @@ def writes(f: Callable[..., Outcome | None]) -> Callable[..., None]:
         path = Path(settings.db)
         is_new = create and settings.database_url is None and not path.exists()
         try:
-            with settings.open(create=create, missing=MISSING_FIX) as ledger:
+            with settings.open(create=create, missing=MISSING_FIX, write=True) as ledger:
                 f(ledger, *args, **kwargs)
                 wrote_nothing = ledger.head() == 0  # O(1), unlike counting the events
             if is_new and wrote_nothing:  # e.g. a dry run: a command that wrote nothing leaves no file

@@ -124,8 +124,12 @@ class Ledger(LedgerCommands):
         name: str | None = None,
         ledger_id: str | None = None,
         missing: str = "",
+        sign_key: str | os.PathLike[str] | None = None,
+        require_signatures: bool = False,
     ) -> None:
         self.actor = actor or default_actor()
+        #: Whether a new ledger requires every event signed (``init --require-signatures``).
+        self._require_signatures = require_signatures
         #: The fix of the error for a ledger that does not exist (the caller's words: its flags).
         self._missing = missing
         #: What the ledger was opened on, as given (a PostgreSQL URL may hold a password: never print
@@ -140,6 +144,11 @@ class Ledger(LedgerCommands):
             if hasattr(self, "app"):  # refused after connecting: leave no connection (nor SQLite's -wal file) behind
                 self.app.close()
             raise
+        if sign_key is not None:
+            from domain.integrity.signatures import load_signer
+
+            signer = load_signer(sign_key)
+            self.recorder.signer = signer  # every event this ledger writes is signed
         self.closed = False
         Ledger.open_count += 1
 
@@ -186,6 +195,7 @@ class Ledger(LedgerCommands):
                         "schema_version": str(SCHEMA_VERSION),
                         "created_schema": str(SCHEMA_VERSION),
                         "created_at": utc_now().isoformat(),
+                        **({"require_signatures": "yes"} if self._require_signatures else {}),
                     }
                 )
             self.meta = self.recorder.get_meta()
@@ -302,6 +312,16 @@ class Ledger(LedgerCommands):
         """``sqlite`` or ``postgresql``."""
         return "sqlite" if self.path is not None else "postgresql"
 
+    def require_writable(self) -> None:
+        """A write needs the current schema and, on a ledger that requires signatures, a signing key."""
+        self.require_current_schema()
+        if self.meta.get("require_signatures") == "yes" and self.recorder.signer is None:
+            raise RuleViolation(
+                "sign-key",
+                f"{self.location} requires every event signed",
+                "give --sign-key KEY (or set NETLEDGER_SIGN_KEY) with your key from 'netledger keygen'",
+            )
+
     def require_current_schema(self) -> None:
         if self.needs_migration:
             from domain.integrity.meta import set_back
@@ -350,7 +370,7 @@ class Ledger(LedgerCommands):
         """
         from domain.bulk import Bulk
 
-        self.require_current_schema()
+        self.require_writable()
         deadline = time.monotonic() + lock_budget()
         attempt = 0
         while True:
@@ -380,7 +400,7 @@ class Ledger(LedgerCommands):
         *event_ids*: ids the work will look up; in a bulk they are checked in one query
         up front, so each unrecorded one costs no query of its own.
         """
-        self.require_current_schema()
+        self.require_writable()
         if self._bulk is not None:
             return self._bulk.run(work, event_ids)
         reason = ""

@@ -10,10 +10,8 @@ migration mark deleted, a ledger id changed) no longer gives the seal.
 The seal is not a secret: someone who can write the file can recompute it, as
 they can recompute the chain. What a signed checkpoint adds is ``identity``: a
 digest of the rows that never change after creation and that export and restore
-carry (``ledger_id``, ``name``, and ``require_signatures``, reserved for signed provenance: no ledger
-sets it yet, so it counts as empty; it is in the digest now so that checkpoints signed today keep
-their digest when it comes), signed in the checkpoint
-as its ``meta`` line, so even a consistent rewrite of them is found against it.
+carry (``ledger_id``, ``name``, ``require_signatures``: ``domain.integrity.signatures``), signed in
+the checkpoint as its ``meta`` line, so even a consistent rewrite of them is found against it.
 
 >>> meta = {"name": "demo", "ledger_id": "5f0c", "schema_version": "3"}
 >>> sealed = {**meta, SEAL: seal(meta)}

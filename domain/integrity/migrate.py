@@ -3,7 +3,8 @@
 - schema 1 (before the hash chain, SQLite only): hash every event as it is into
   ``event_chain`` and add the append-only triggers; mark when (``chain_migrated_at``)
   and how many events (``chain_migrated_events``);
-- schema 2 (before sealed meta rows): seal ``ledger_meta`` (``domain.integrity.meta``);
+- schema 2 (before sealed meta rows): seal ``ledger_meta`` (``domain.integrity.meta``) and add
+  the (empty) ``event_signatures`` table;
   mark when (``sealed_at``).
 
 ``migrate`` trusts nothing it can check first. A ledger that says it is older than it
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from domain.errors import RuleViolation
 from domain.integrity.chain import CREATE_CHAIN, chain_rows
 from domain.integrity.meta import set_back
+from domain.integrity.signatures import CREATE_SIGNATURES
 from domain.storage import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ def migrate(ledger: Ledger) -> dict[str, Any]:
     if version == 1:
         hashed = _hash_chain(ledger, marks, now)
     else:
+        ledger.recorder.create_missing_tables()  # event_signatures
         ledger.recorder.replace_meta(marks)  # and the seal, in the same transaction
     ledger.meta = ledger.recorder.get_meta()
     ledger.needs_migration = False
@@ -61,7 +64,7 @@ def _hash_chain(ledger: Ledger, marks: dict[str, str], now: str) -> int:
     if not isinstance(recorder, LedgerSQLiteRecorder):
         raise RuleViolation("db", "schema 1 ledgers exist only on SQLite", ALTERED_FIX)
     with recorder.datastore.transaction(commit=True) as c:
-        for statement in CREATE_CHAIN:
+        for statement in (*CREATE_CHAIN, *CREATE_SIGNATURES):
             c.execute(statement)
         c.execute("SELECT COUNT(*) FROM event_chain")
         if c.fetchone()[0]:

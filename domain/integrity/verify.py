@@ -31,6 +31,7 @@ head chain hash and Merkle root.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -69,8 +70,10 @@ class Report:
     root: bytes = b""
     problem: Problem | None = None
     checked_against: list[str] = field(default_factory=list)
-    #: What was checked besides the chain: ``index``, ``meta``, ``deep``.
+    #: What was checked besides the chain: ``index``, ``meta``, ``deep``, ``signatures``.
     checks: list[str] = field(default_factory=list)
+    #: Who signed what (``domain.integrity.signatures.Provenance.lines``), when signatures were checked.
+    provenance: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -89,6 +92,7 @@ class Report:
             else {"kind": self.problem.kind, "position": self.problem.position, "detail": self.problem.detail},
             "checked_against": self.checked_against,
             "checks": self.checks,
+            "provenance": self.provenance,
         }
 
 
@@ -180,12 +184,20 @@ class _Beside:
 
 
 def verify_log(
-    ledger: Ledger, checkpoint: Checkpoint | None = None, *, deep: bool = False, beside: bool = True
+    ledger: Ledger,
+    checkpoint: Checkpoint | None = None,
+    *,
+    deep: bool = False,
+    beside: bool = True,
+    keyring: dict[str, str] | None = None,
 ) -> Report:
     """Recompute every leaf and chain hash, check the index and the meta rows; compare with *checkpoint* if given.
 
     *deep*: also decode every event and replay the ledger's rules (``domain.integrity.rules``).
     *beside*: False checks the chain alone (what ``verify`` did before issue 14; for the benchmark).
+    *keyring* (``key id -> file``, ``signatures.load_keyring``): every stored signature must be by one of
+    these keys. Signatures are checked whenever there is a keyring, the ledger requires them, or any is
+    stored (``domain.integrity.signatures``).
     The walk stops at the heads read when it starts, so events appended while it runs are
     neither reported as damage nor counted.
     """
@@ -241,12 +253,31 @@ def verify_log(
     report.size = len(leaves)
     report.head = prev_chain
     if report.problem is None and others is not None:
-        report.problem = others.end() or _meta_problem(recorder.get_meta())
+        meta = recorder.get_meta()
+        report.problem = (
+            others.end() or _meta_problem(meta) or _signature_problem(report, recorder, leaves, keyring, meta)
+        )
     if report.problem is None:
         report.root = tree_root(leaves)
         if checkpoint is not None:
             report.problem = compare(report, checkpoint, leaves, recorder.get_meta())
     return report
+
+
+def _signature_problem(
+    report: Report, recorder: Any, leaves: list[bytes], keyring: dict[str, str] | None, meta: dict[str, str]
+) -> Problem | None:
+    from domain.integrity import signatures
+
+    rows = recorder.select_signatures(None, len(leaves))
+    first = next(rows, None)
+    must = signatures.required(meta)
+    if first is None and keyring is None and not must:
+        return None  # an unsigned ledger that does not ask for signatures: nothing to check
+    report.checks.append("signatures")
+    found, provenance = signatures.check(itertools.chain([first] if first else [], rows), leaves, keyring, must)
+    report.provenance = list(provenance.lines())
+    return None if found is None else Problem("signature", found[0], found[1])
 
 
 def _meta_problem(meta: dict[str, str]) -> Problem | None:
@@ -268,7 +299,7 @@ def compare(
         return Problem(
             "meta",
             None,
-            "the ledger's identity rows (ledger id, name) are not the ones the checkpoint signed",
+            "the ledger's identity rows (ledger id, name, signature policy) are not the ones the checkpoint signed",
         )
     if len(leaves) < checkpoint.size:
         return Problem(

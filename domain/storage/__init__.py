@@ -10,7 +10,10 @@ the connection pool), both writing the same three tables of their own in the
   writers recording one ``event_id`` twice;
 - ``event_chain``: the leaf and chain hash of every event
   (``domain.integrity.chain``), so no event ever exists without its hash;
-- ``ledger_meta``: the ledger's name, id and schema version.
+- ``event_signatures``: a writer's Ed25519 signature of each leaf, for a ledger
+  opened with a signing key (``domain.integrity.signatures``);
+- ``ledger_meta``: the ledger's name, id and schema version, sealed
+  (``domain.integrity.meta``).
 
 ``domain.storage.sqlite.LedgerSQLiteRecorder`` keeps them in one SQLite file,
 ``domain.storage.postgres.LedgerPostgresRecorder`` in a PostgreSQL database.
@@ -37,7 +40,7 @@ import os
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
@@ -45,10 +48,14 @@ from eventsourcing.persistence import Notification, StoredEvent
 from domain.errors import ConflictError, DamagedError, InputError
 from domain.integrity.chain import ChainError, chain_rows
 
+if TYPE_CHECKING:
+    from domain.integrity.signatures import Signer
+
 #: Version of the ledger's own table layout, stored in ``ledger_meta``.
 #: 1: events and event_index. 2: adds the hash chain (``event_chain``) and
 #: append-only triggers. 3: seals ``ledger_meta`` (``domain.integrity.meta``) and records
-#: ``created_schema``. ``netledger migrate`` brings a version 1 or 2 ledger up.
+#: ``created_schema``, adds ``event_signatures`` (``domain.integrity.signatures``). ``netledger migrate``
+#: brings a version 1 or 2 ledger up.
 SCHEMA_VERSION = 3
 
 
@@ -158,6 +165,8 @@ def stored_id(originator_id: UUID | str) -> str:
 class LedgerRecorder(Protocol):
     """What ``Ledger``, the bulk, the verifier and the archive ask of a recorder (SQLite or PostgreSQL)."""
 
+    signer: Signer | None
+
     def begin(self, *, commit: bool) -> AbstractContextManager[Transaction]: ...
     def write(self, txn: Transaction, rows: Sequence[Row]) -> None: ...
     def last_position(self, txn: Transaction) -> int: ...
@@ -195,6 +204,11 @@ class LedgerRecorder(Protocol):
     def select_index(
         self, after: int | None = None, upto: int | None = None, page: int = 5000
     ) -> Iterator[tuple[Any, Any, Any, Any]]: ...
+    def select_signatures(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any]]: ...
+    def write_signatures(self, txn: Transaction, rows: Sequence[tuple[int, bytes, bytes]]) -> None: ...
+    def create_missing_tables(self) -> None: ...
     def leaf_at(self, position: int) -> Any: ...
     def event_at(self, position: int) -> tuple[Any, Any, Any, Any] | None: ...
     def count_events(self) -> int: ...
@@ -213,6 +227,7 @@ class PagedReads:
     PLACEHOLDER = "?"
     #: How statements name ``event_index`` (PostgreSQL fills in its schema).
     INDEX = "event_index"
+    SIGNATURES = "event_signatures"
 
     def _rows(
         self, statement: str, params: Sequence[Any] = (), txn: Transaction | None = None
@@ -239,6 +254,14 @@ class PagedReads:
             after,
             upto,
             page,
+        )
+
+    def select_signatures(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any]]:
+        """Signature rows ``(position, raw public key, signature)`` in position order, paged."""
+        yield from self._paged(
+            f"SELECT position, public_key, signature FROM {self.SIGNATURES}", "position", after, upto, page
         )
 
     def _paged(self, select: str, key: str, after: int | None, upto: int | None, page: int) -> Iterator[Any]:

@@ -51,6 +51,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from domain.errors import InputError
 from domain.integrity.chain import ChainError
 from domain.integrity.meta import SEAL, seal
+from domain.integrity.signatures import Signer
 from domain.mapper import event_id_of
 from domain.storage import (
     PagedReads,
@@ -164,6 +165,9 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
 
     PLACEHOLDER = "%s"
     INDEX = "{index}"
+    SIGNATURES = "{signatures}"
+    #: The writer's signing key (``domain.integrity.signatures``): set, every event written is signed.
+    signer: Signer | None = None
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
@@ -180,6 +184,7 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
             events=Identifier(schema, self.events_table_name),
             chain=Identifier(schema, "event_chain"),
             index=Identifier(schema, "event_index"),
+            signatures=Identifier(schema, "event_signatures"),
             meta=Identifier(schema, "ledger_meta"),
             refuse=Identifier(schema, "netledger_refuse_change"),
         )
@@ -191,10 +196,13 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS {chain} (position bigint PRIMARY KEY, prev_position bigint UNIQUE, "
             "leaf_hash bytea NOT NULL, chain_hash bytea NOT NULL)",
             "CREATE TABLE IF NOT EXISTS {meta} (key text PRIMARY KEY, value text NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {signatures} (position bigint PRIMARY KEY, public_key bytea NOT NULL, "
+            "signature bytea NOT NULL)",
             "CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             "RAISE EXCEPTION 'netledger: % is append-only (% refused)', TG_TABLE_NAME, TG_OP; END $$",
         ]
-        for table, name in (("events", self.events_table_name), ("index", "event_index"), ("chain", "event_chain")):
+        own = (("index", "event_index"), ("chain", "event_chain"), ("signatures", "event_signatures"))
+        for table, name in (("events", self.events_table_name), *own):
             statements += [
                 f'DROP TRIGGER IF EXISTS "{name}_no_change" ON {{{table}}}',
                 f'CREATE TRIGGER "{name}_no_change" BEFORE UPDATE OR DELETE ON {{{table}}} '
@@ -207,7 +215,7 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
 
     def grant_statements(self, role: str) -> list[Composed]:
         """The least privileges a writing role needs: read and append, nothing else."""
-        tables = "{events}, {chain}, {index}"
+        tables = "{events}, {chain}, {index}, {signatures}"
         return [
             self._q(statement, role=Identifier(role))
             for statement in (
@@ -305,6 +313,20 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
         with curs.copy(self._q("COPY {index} FROM STDIN")) as copy:
             for indexed in index:
                 copy.write_row(indexed)
+        if self.signer is not None:
+            self.write_signatures(txn, self.signer.rows(chain))
+
+    def create_missing_tables(self) -> None:
+        """The tables and triggers a ledger of an earlier schema lacks (``migrate``; every statement is idempotent)."""
+        with self.datastore.transaction(commit=True) as c:
+            for statement in self._own_tables():
+                c.execute(self._q(statement))
+
+    def write_signatures(self, txn: Transaction, rows: Sequence[tuple[int, bytes, bytes]]) -> None:
+        """Signature rows (of the events just written, or kept from an export by ``restore``), inside *txn*."""
+        with txn.cursor.copy(self._q("COPY {signatures} FROM STDIN")) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def last_position(self, txn: Transaction) -> int:
         """The last position of the log, read in *txn*."""

@@ -20,6 +20,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from domain.integrity.chain import CREATE_CHAIN
 from domain.integrity.meta import SEAL, seal
+from domain.integrity.signatures import CREATE_SIGNATURES, Signer
 from domain.mapper import event_id_of
 from domain.storage import PagedReads, Row, Transaction, chain_and_index, check_index_head, stored_id
 
@@ -28,7 +29,11 @@ _AGGREGATE_ORDER = itemgetter(1, 2)
 
 
 class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
-    """SQLite application recorder that also keeps ``event_index``, ``event_chain`` and ``ledger_meta``."""
+    """SQLite application recorder that also keeps ``event_index``, ``event_chain``, ``event_signatures`` and
+    ``ledger_meta``."""
+
+    #: The writer's signing key (``domain.integrity.signatures``): set, every event written is signed.
+    signer: Signer | None = None
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -40,6 +45,7 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
             "originator_version INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             *CREATE_CHAIN,
+            *CREATE_SIGNATURES,
         ]
 
     # -- the write path ------------------------------------------------------------------
@@ -73,6 +79,8 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
         check_index_head(head_index, head[0] if head else 0)
         chain, index = chain_and_index(rows, (head[0], head[1]) if head else None)
         c.executemany("INSERT INTO event_chain VALUES (?,?,?,?)", chain)
+        if self.signer is not None:
+            c.executemany("INSERT INTO event_signatures VALUES (?,?,?)", self.signer.rows(chain))
         index.sort()  # by event id, the key of its B-tree (see ``write``)
         c.executemany("INSERT INTO event_index VALUES (?,?,?,?)", index)
 
@@ -123,6 +131,16 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
         )
         self._chain_and_index(txn.cursor, rows)
 
+    def create_missing_tables(self) -> None:
+        """The tables a ledger of an earlier schema lacks (``migrate``): ``event_signatures``."""
+        with self.datastore.transaction(commit=True) as c:
+            for statement in CREATE_SIGNATURES:
+                c.execute(statement)
+
+    def write_signatures(self, txn: Transaction, rows: Sequence[tuple[int, bytes, bytes]]) -> None:
+        """Signature rows kept from an export (``restore``), inside *txn*."""
+        txn.cursor.executemany("INSERT INTO event_signatures VALUES (?,?,?)", rows)
+
     def last_position(self, txn: Transaction) -> int:
         """The last position of the log, read in *txn*."""
         txn.cursor.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
@@ -149,7 +167,7 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
             tables = {row[0] for row in c.fetchall()}
-            if not tables <= {"stored_events", "event_index", "event_chain", "ledger_meta"}:
+            if not tables <= {"stored_events", "event_index", "event_chain", "event_signatures", "ledger_meta"}:
                 return False
             if "stored_events" in tables:
                 c.execute("SELECT 1 FROM stored_events LIMIT 1")
