@@ -164,3 +164,21 @@ def test_a_signing_key_others_can_read_is_refused(integrity_cli, integrity_tools
     result = integrity_cli(db, "--sign-key", str(private), *REGISTER, "a", "--sector", "firm", "--name-en", "A")
     integrity_tools.error_line(result, 2, "sign-key", "can be read by others")
     assert integrity_tools.raw_rows(db) == []
+
+
+def test_an_import_signs_every_event_it_writes(integrity_cli, integrity_tools, tmp_path):
+    private, _ = cp.keygen(tmp_path / "alice.key")
+    db = tmp_path / "l.db"
+    integrity_cli.ok(db, "init", "--require-signatures")
+    records = [
+        {"type": "organisation.registered", "event_id": str(uuid.uuid4()), "key": k, "sector": "firm", "name_en": k}
+        for k in ("a", "b", "c")
+    ]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    integrity_cli.ok(db, "--sign-key", str(private), "import", str(tmp_path / "in.jsonl"), "--format", "jsonl")
+    rows = signature_rows(db)
+    assert [p for p, _, _ in rows] == [1, 2, 3]
+    for position, public, signature in rows:
+        oid, version, topic, state = integrity_tools.raw_event(db, position)
+        Ed25519PublicKey.from_public_bytes(public).verify(signature, event_leaf(position, oid, version, topic, state))
+    integrity_cli.ok(db, "verify")
