@@ -1,4 +1,4 @@
-"""Generate a synthetic ledger: N organisations across the 7 sectors, M events of every type over ten years.
+"""Generate a synthetic ledger: N organisations across the 8 sectors, M events of every type over ten years.
 
 Events follow the ledger's rules (parties registered and not dissolved, ends after
 starts, nothing closed twice, retractions of events that exist and still count),

@@ -9,7 +9,7 @@ from typing import IO, Any
 
 import click
 
-from cli.context import Settings, pass_settings, reads
+from cli.context import Settings, currency_code, pass_settings, reads
 from cli.output import emit, force_option, output_to, terminal
 from cli.when import as_of_option, cut_of, cut_options, day, timestamp
 from domain.errors import InputError, RuleViolation
@@ -261,6 +261,11 @@ def replay(ledger: Ledger, known_at: str | None, position: int | None, fmt: str)
     help="graphml/gexf: the edges' weight, as the analysis weighs pairs.",
 )
 @click.option(
+    "--currency",
+    metavar="CODE",
+    help="graphml/gexf with --weight amount: the currency of the weights (needed when the ties carry several).",
+)
+@click.option(
     "--tie-type",
     "tie_types",
     multiple=True,
@@ -279,6 +284,7 @@ def export(
     one_per_tie: bool,
     directed: bool,
     weight: str,
+    currency: str | None,
     tie_types: tuple[str, ...],
 ) -> None:
     """Export the ledger for auditors, Gephi or 360Giving.
@@ -326,6 +332,7 @@ def export(
             tie_types=[check_choice(t, TIE_TYPES, "--tie-type") for t in tie_types] or None,
             shape=shape,
             weight=check_choice(weight, WEIGHTS, "--weight"),
+            currency=currency_code(currency),
         )
         writer = graphfiles.write_graphml if fmt == "graphml" else graphfiles.write_gexf
         buffer = io.BytesIO()

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from domain.errors import InputError
 from domain.ledger import Ledger, Outcome
 
 
@@ -132,3 +133,12 @@ def reads(f: Callable[..., Any]) -> Callable[..., None]:
             f(ledger, *args, **kwargs)
 
     return pass_settings(wrapper)
+
+
+def currency_code(value: str | None, field: str = "--currency") -> str | None:
+    """An ISO 4217 code as given (``KRW``), or an ``InputError`` naming *field*; None stays None."""
+    from domain.values import currencies
+
+    if value is not None and value not in currencies():
+        raise InputError(field, f"{value!r} is not an ISO 4217 currency code", "give one such as KRW, USD or GBP")
+    return value

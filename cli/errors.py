@@ -33,6 +33,7 @@ FLAGS = {
 #: The command line's fix text of each code that has one ({flag}: the field's flag; {subject}: what it is about).
 FIXES = {
     "support.no_currency": "give {flag}",
+    "weight.several_currencies": "give {flag} with one of them; every edge carries its amounts per currency anyway",
     "organisation.unknown": "register it first: netledger org register {subject} ...",
     "organisation.already_registered": "use 'org rename' to change its names, or choose another key",
     "aggregate.unknown": "check the id with 'netledger log --type {subject}'",

@@ -44,6 +44,7 @@ LAZY_COMMANDS = {
     "show": "cli.log:show",
     "demo": "cli.demo:demo",
     "network": "cli.network:network",
+    "report": "cli.report:report",
     "verify": "cli.audit:verify",
     "keygen": "cli.audit:keygen",
     "checkpoint": "cli.audit:checkpoint",

@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from cli.context import reads
+from cli.context import currency_code, reads
 from cli.output import emit, force_option, format_option, output_to, terminal
 from cli.when import KNOWN_AT_HELP, POSITION_HELP, as_of_option, count, cut_of, day
 from domain.errors import InputError, LedgerError
@@ -69,8 +69,56 @@ def weight_option(default: str = "none") -> Callable[[Callable[..., Any]], Calla
         default=default,
         show_default=True,
         metavar=WEIGHT_HELP,
-        help="Pair weights: none (1), ties (number of ties) or amount (summed amounts; one currency).",
+        help="Pair weights: none (1), ties (number of ties) or amount (summed amounts, one answer per currency).",
     )
+
+
+def currency_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--currency",
+        metavar="CODE",
+        help="With --weight amount: weigh amounts in this currency only (ties in others are left out, counted "
+        "in a note). Default: one answer per currency when the ties carry several.",
+    )(f)
+
+
+def _currency(value: str | None) -> str | None:
+    return currency_code(value, "--currency")
+
+
+def per_currency(
+    graph: Any, weight: str, currency: str | None, as_of: str | None, tie_types: Sequence[str] | None
+) -> list[str | None]:
+    """The currencies to answer for, one answer each: ``[None]`` (one answer) unless *weight* is ``amount``.
+
+    With ``--currency`` that one (and a note on stderr counting the ties left out);
+    without it, every currency the ties carry when there are several (on *as_of*, or
+    on any day when it is None), so an amount query never adds up two currencies.
+    """
+    from projections.engines import currencies
+
+    if weight != "amount":
+        return [None]
+    found = currencies(graph, as_of=as_of, tie_types=tie_types)
+    if currency is None:
+        return list(found) if len(found) > 1 else [None]
+    left_out = {c: n for c, n in found.items() if c != currency}
+    if left_out:
+        counts = ", ".join(f"{n} in {c}" for c, n in left_out.items())
+        ties = "tie" if sum(left_out.values()) == 1 else "ties"
+        click.echo(
+            f"note: amounts in {currency} only; {ties} with amounts in other currencies left out: {counts}", err=True
+        )
+    return [currency]
+
+
+def _in(currency: str | None, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """*rows*, each led by its currency when the answer is per currency."""
+    return list(rows) if currency is None else [{"currency": currency, **row} for row in rows]
+
+
+def _columns(answers: Sequence[str | None], columns: Sequence[str]) -> list[str]:
+    return ["currency", *columns] if answers != [None] else list(columns)
 
 
 def top_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -155,14 +203,20 @@ def _keys(graph: Any, keys: Iterable[str], field: str, on: str | None = None) ->
 
 def show(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str]) -> None:
     """Emit *rows*; in a table, lists are joined and a column of floats is shown with 4 decimals
-    (without decimals when all its values are whole numbers)."""
+    (without decimals when all its values are whole numbers, in each currency of a per-currency answer)."""
     if fmt == "table":
         rows = list(rows)
+        # per currency when the answer is per currency: KRW scores stay whole beside USD cents
         whole = {
-            c: all(v.is_integer() for r in rows if isinstance(v := r.get(c), float) and not isinstance(v, bool))
+            (money, c): all(
+                v.is_integer()
+                for r in rows
+                if r.get("currency") == money and isinstance(v := r.get(c), float) and not isinstance(v, bool)
+            )
+            for money in {r.get("currency") for r in rows}
             for c in columns
         }
-        rows = [{c: _cell(r.get(c), whole[c]) for c in columns} for r in rows]
+        rows = [{c: _cell(r.get(c), whole[(r.get("currency"), c)]) for c in columns} for r in rows]
     emit(rows, fmt, columns)
 
 
@@ -217,6 +271,7 @@ def summary(ledger: Ledger, as_of: str | None, known_at: str | None, position: s
 @network.command()
 @click.option("--metric", default="degree", show_default=True, metavar=METRIC_HELP, help="The centrality score.")
 @weight_option()
+@currency_option
 @top_options
 @sector_option
 @query_options
@@ -225,6 +280,7 @@ def centrality(
     ledger: Ledger,
     metric: str,
     weight: str,
+    currency: str | None,
     top: str | None,
     show_all: bool,
     sector: str | None,
@@ -239,16 +295,23 @@ def centrality(
 
     q = Query(ledger, as_of, known_at, position)
     metric = _choice(metric, METRICS, "--metric")
-    options = dict(weight=_metric_weight(metric, weight), tie_types=_tie_types(kw["tie_types"]), sector=_sector(sector))
+    weight, tie_types = _metric_weight(metric, weight), _tie_types(kw["tie_types"])
+    options = dict(weight=weight, tie_types=tie_types, sector=_sector(sector))
     limit = _top(top, show_all)
     graph = q.graph()
-    scores = compute(graph, metric, as_of=q.day, top=limit, **options)  # type: ignore[arg-type]
     network = _network_on(graph, q.day)
-    rows = [
-        {"rank": i, **_who(network, key), "score": score, "metric": metric}
-        for i, (key, score) in enumerate(scores.items(), start=1)
-    ]
-    show(rows, kw["fmt"], ["rank", "key", "name", "sector", "score"])
+    answers = per_currency(graph, weight, _currency(currency), q.day, tie_types)
+    rows = []
+    for money in answers:
+        scores = compute(graph, metric, as_of=q.day, top=limit, currency=money, **options)  # type: ignore[arg-type]
+        rows += _in(
+            money,
+            (
+                {"rank": i, **_who(network, key), "score": score, "metric": metric}
+                for i, (key, score) in enumerate(scores.items(), start=1)
+            ),
+        )
+    show(rows, kw["fmt"], _columns(answers, ["rank", "key", "name", "sector", "score"]))
 
 
 def _network_on(graph: Any, when: str) -> Any:
@@ -264,6 +327,7 @@ def _who(graph: Any, key: str) -> dict[str, Any]:
 
 @network.command()
 @weight_option()
+@currency_option
 @top_options
 @sector_option
 @query_options
@@ -271,6 +335,7 @@ def _who(graph: Any, key: str) -> dict[str, Any]:
 def brokers(
     ledger: Ledger,
     weight: str,
+    currency: str | None,
     top: str | None,
     show_all: bool,
     sector: str | None,
@@ -283,14 +348,21 @@ def brokers(
     from projections.structure import brokers as compute
 
     q = Query(ledger, as_of, known_at, position)
-    options = dict(weight=_weight(weight), tie_types=_tie_types(kw["tie_types"]), sector=_sector(sector))
-    rows = compute(q.graph(), as_of=q.day, top=_top(top, show_all), **options)  # type: ignore[arg-type]
+    weight, tie_types = _weight(weight), _tie_types(kw["tie_types"])
+    options = dict(weight=weight, tie_types=tie_types, sector=_sector(sector))
+    graph = q.graph()
+    answers = per_currency(graph, weight, _currency(currency), q.day, tie_types)
+    rows = []
+    for money in answers:
+        found = compute(graph, as_of=q.day, top=_top(top, show_all), currency=money, **options)  # type: ignore[arg-type]
+        rows += _in(money, found)
     columns = ["key", "name", "sector", "degree", "constraint", "effective_size", "efficiency"]
-    show(rows, kw["fmt"], columns)
+    show(rows, kw["fmt"], _columns(answers, columns))
 
 
 @network.command()
 @weight_option()
+@currency_option
 @click.option("--seed", default="0", show_default=True, metavar="N", help="Seed of Louvain's random order.")
 @click.option(
     "--resolution", default="1", show_default=True, metavar="X", help="Above 1: smaller communities; below: larger."
@@ -300,6 +372,7 @@ def brokers(
 def communities(
     ledger: Ledger,
     weight: str,
+    currency: str | None,
     seed: str,
     resolution: str,
     as_of: str | None,
@@ -318,26 +391,35 @@ def communities(
         res = math.nan
     if not res > 0 or math.isinf(res):
         raise InputError("--resolution", f"{resolution!r} is not a number above 0", "give a number such as 1")
-    found = compute(
-        q.graph(),
-        weight=_weight(weight),
-        as_of=q.day,
-        tie_types=_tie_types(kw["tie_types"]),
-        seed=seed_number or 0,
-        resolution=res,
-    )
-    show(found["communities"], kw["fmt"], ["community", "size", "modularity", "sectors", "members"])
-    if kw["fmt"] == "table":
-        click.echo(
-            f"modularity {found['modularity']:.4f} (the sum of the rows); "
-            f"{found['isolated']} organisations without ties are not listed"
+    graph, tie_types = q.graph(), _tie_types(kw["tie_types"])
+    answers = per_currency(graph, _weight(weight), _currency(currency), q.day, tie_types)
+    rows, totals = [], []
+    for money in answers:
+        found = compute(
+            graph,
+            weight=_weight(weight),
+            currency=money,
+            as_of=q.day,
+            tie_types=tie_types,
+            seed=seed_number or 0,
+            resolution=res,
         )
+        rows += _in(money, found["communities"])
+        totals.append((money, found))
+    show(rows, kw["fmt"], _columns(answers, ["community", "size", "modularity", "sectors", "members"]))
+    if kw["fmt"] == "table":
+        for money, found in totals:
+            click.echo(
+                (f"{money}: " if money else "") + f"modularity {found['modularity']:.4f} (the sum of the rows); "
+                f"{found['isolated']} organisations without ties are not listed"
+            )
 
 
 @network.command()
 @click.argument("source")
 @click.argument("target")
 @weight_option()
+@currency_option
 @query_options
 @reads
 def path(
@@ -345,6 +427,7 @@ def path(
     source: str,
     target: str,
     weight: str,
+    currency: str | None,
     as_of: str | None,
     known_at: str | None,
     position: str | None,
@@ -357,8 +440,28 @@ def path(
     graph = q.graph()
     [source] = _keys(graph, [source], "SOURCE", q.day)
     [target] = _keys(graph, [target], "TARGET", q.day)
-    rows = compute(graph, source, target, weight=_weight(weight), as_of=q.day, tie_types=_tie_types(kw["tie_types"]))
-    show(rows, kw["fmt"], ["step", "from", "to", "tie_type", "kind", "title", "start", "end", "recorded"])
+    tie_types = _tie_types(kw["tie_types"])
+    answers = per_currency(graph, _weight(weight), _currency(currency), q.day, tie_types)
+    rows, refusals = [], []
+    for money in answers:
+        try:
+            steps = compute(
+                graph, source, target, weight=_weight(weight), currency=money, as_of=q.day, tie_types=tie_types
+            )
+        except LedgerError as refused:
+            if len(answers) == 1:
+                raise
+            refusals.append(refused)  # no path in this currency: say so, answer in the others
+            click.echo(f"note: {money}: no path joins {source!r} and {target!r} through ties in {money}", err=True)
+            continue
+        rows += _in(money, steps)
+    if refusals and len(refusals) == len(answers):
+        raise refusals[0]
+    show(
+        rows,
+        kw["fmt"],
+        _columns(answers, ["step", "from", "to", "tie_type", "kind", "title", "start", "end", "recorded"]),
+    )
 
 
 @network.command()
@@ -388,20 +491,35 @@ def ego(
 
 @network.command()
 @weight_option("ties")
+@currency_option
 @query_options
 @reads
-def mix(ledger: Ledger, weight: str, as_of: str | None, known_at: str | None, position: str | None, **kw: Any) -> None:
-    """The sector-by-sector tie matrix and the E-I index ((E-I)/(E+I))."""
+def mix(
+    ledger: Ledger,
+    weight: str,
+    currency: str | None,
+    as_of: str | None,
+    known_at: str | None,
+    position: str | None,
+    **kw: Any,
+) -> None:
+    """The sector-by-sector tie matrix and the E-I index ((E-I)/(E+I)), across the four sectors of the
+    quadruple helix (university, firm, government, civil_society) and the others."""
     from projections.sectors import mix as compute
 
     q = Query(ledger, as_of, known_at, position)
-    m = compute(q.graph(), weight=_weight(weight), as_of=q.day, tie_types=_tie_types(kw["tie_types"]))
-    rows = []
-    for s in m["sectors"]:
-        own = m["by_sector"][s]
-        rows.append({"sector": s, **m["matrix"][s], **{k: own[k] for k in ("internal", "external", "ei")}})
-    rows.append({"sector": "all", "internal": m["internal"], "external": m["external"], "ei": m["ei"]})
-    show(rows, kw["fmt"], ["sector", *m["sectors"], "internal", "external", "ei"])
+    graph, tie_types = q.graph(), _tie_types(kw["tie_types"])
+    answers = per_currency(graph, _weight(weight), _currency(currency), q.day, tie_types)
+    rows: list[dict[str, Any]] = []
+    sectors: list[str] = []
+    for money in answers:
+        m = compute(graph, weight=_weight(weight), currency=money, as_of=q.day, tie_types=tie_types)
+        sectors = m["sectors"]
+        for s in m["sectors"]:
+            own = m["by_sector"][s]
+            rows += _in(money, [{"sector": s, **m["matrix"][s], **{k: own[k] for k in ("internal", "external", "ei")}}])
+        rows += _in(money, [{"sector": "all", "internal": m["internal"], "external": m["external"], "ei": m["ei"]}])
+    show(rows, kw["fmt"], _columns(answers, ["sector", *sectors, "internal", "external", "ei"]))
 
 
 @network.command()
@@ -415,6 +533,7 @@ def mix(ledger: Ledger, weight: str, as_of: str | None, known_at: str | None, po
 )
 @force_option
 @weight_option()
+@currency_option
 @query_options
 @reads
 def trend(
@@ -427,6 +546,7 @@ def trend(
     plot: str | None,
     force: bool,
     weight: str,
+    currency: str | None,
     as_of: str | None,
     known_at: str | None,
     position: str | None,
@@ -452,17 +572,23 @@ def trend(
     first, last = _year(start, "--from"), _year(end, "--to")
     graph = q.graph()
     orgs = tuple(_keys(graph, orgs, "--org"))
-    rows = compute(
-        graph,
-        metric,
-        start=first,
-        end=last,
-        step=_choice(step, STEPS, "--step"),
-        orgs=list(orgs) or None,
-        weight=_weight(weight),
-        tie_types=_tie_types(kw["tie_types"]),
-    )
-    columns = list(rows[0]) if rows else ["period", "as_of"]
+    tie_types = _tie_types(kw["tie_types"])
+    answers = per_currency(graph, _weight(weight), _currency(currency), None, tie_types)
+    rows = []
+    for money in answers:
+        found = compute(
+            graph,
+            metric,
+            start=first,
+            end=last,
+            step=_choice(step, STEPS, "--step"),
+            orgs=list(orgs) or None,
+            weight=_weight(weight),
+            currency=money,
+            tie_types=tie_types,
+        )
+        rows += _in(money, found)
+    columns = list(dict.fromkeys(c for row in rows for c in row)) if rows else ["period", "as_of"]
     show(rows, kw["fmt"], columns)
     if chart is not None:
         from projections.drawing import plot_trend, save
@@ -670,6 +796,7 @@ def _year(value: str, field: str) -> int:
 @click.argument("date2")
 @click.option("--metric", default="betweenness", show_default=True, metavar=METRIC_HELP, help="Score of the movers.")
 @weight_option()
+@currency_option
 @top_options
 @query_options
 @reads
@@ -679,6 +806,7 @@ def diff(
     date2: str,
     metric: str,
     weight: str,
+    currency: str | None,
     top: str | None,
     show_all: bool,
     as_of: str | None,
@@ -697,25 +825,35 @@ def diff(
     if before >= after:
         raise InputError("DATE2", f"{after} is not after {before}", "give the earlier date first")
     metric = _choice(metric, METRICS, "--metric")
-    d = compute(
-        q.graph(),
-        before,
-        after,
-        metric=metric,
-        weight=_metric_weight(metric, weight),
-        tie_types=_tie_types(kw["tie_types"]),
-        top=_top(top, show_all),
-    )
+    graph, tie_types, weight = q.graph(), _tie_types(kw["tie_types"]), _metric_weight(metric, weight)
+    answers = per_currency(graph, weight, _currency(currency), None, tie_types)
     rows: list[dict[str, Any]] = []
-    for change, date_key in (("started", "start"), ("ended", "end")):
-        for t in d[change]:
-            rows.append({"change": change, "date": t[date_key], "org": t["from"], "other": t["to"], **_tie(t)})
-    for m in d["movers"]:
-        rows.append(
-            {"change": metric, "org": m["key"], "before": m["before"], "after": m["after"], "delta": m["change"]}
+    for i, money in enumerate(answers):
+        d = compute(
+            graph,
+            before,
+            after,
+            metric=metric,
+            weight=weight,
+            currency=money,
+            tie_types=tie_types,
+            top=_top(top, show_all),
         )
+        if i == 0:  # the ties started and ended are the same in every currency
+            for change, date_key in (("started", "start"), ("ended", "end")):
+                for t in d[change]:
+                    rows.append({"change": change, "date": t[date_key], "org": t["from"], "other": t["to"], **_tie(t)})
+        for m in d["movers"]:
+            mover = {
+                "change": metric,
+                "org": m["key"],
+                "before": m["before"],
+                "after": m["after"],
+                "delta": m["change"],
+            }
+            rows += _in(money, [mover])
     columns = ["change", "date", "org", "other", "tie_type", "kind", "title", "before", "after", "delta"]
-    show(rows, kw["fmt"], columns)
+    show(rows, kw["fmt"], _columns(answers, columns))
 
 
 def _tie(t: dict[str, Any]) -> dict[str, Any]:

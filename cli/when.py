@@ -3,7 +3,9 @@
 - ``--as-of DATE``: the effective day D. ``YYYY`` and ``YYYY-MM`` mean the last day
   of that year or month (``projections.timeaxes.query_day``); default today.
 - ``--known-at TIMESTAMP`` / ``--position N``: the knowledge cut T, what the ledger
-  had recorded by then (at most one of the two).
+  had recorded by then (at most one of the two);
+- ``--from DATE`` / ``--to DATE``: a period, ``period`` (a year or a month: from its
+  first day, to its last).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import click
 
 from domain.errors import InputError
-from domain.values import moment, query_day
+from domain.values import DATE_FIX, PartialDate, moment, query_day
 
 AS_OF_HELP = "The world on DATE: YYYY and YYYY-MM mean the last day of that year or month (default: today)."
 KNOWN_AT_HELP = "Only what the ledger had recorded by this moment (ISO 8601; UTC if no zone)."
@@ -69,3 +71,20 @@ def count(value: str | None, field: str, *, minimum: int = 0) -> int | None:
     if number < minimum:
         raise InputError(field, f"{number} is too small", f"give a number of {minimum} or more")
     return number
+
+
+def period(start: str | None, end: str | None) -> tuple[PartialDate | None, PartialDate | None]:
+    """Parse ``--from`` and ``--to`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``); the end must not come first."""
+    first, last = _date(start, "--from"), _date(end, "--to")
+    if first is not None and last is not None and last.last_day < first.first_day:
+        raise InputError("--to", f"{last} is before --from {first}", "give an end on or after the start")
+    return first, last
+
+
+def _date(value: str | None, field: str) -> PartialDate | None:
+    if value is None:
+        return None
+    try:
+        return PartialDate.parse(value)
+    except ValueError as exc:
+        raise InputError(field, str(exc), DATE_FIX) from None

@@ -84,6 +84,7 @@ def centrality(
     metric: str = "degree",
     *,
     weight: str = "none",
+    currency: str | None = None,
     as_of: When | None = None,
     tie_types: Iterable[str] | None = None,
     sector: str | None = None,
@@ -102,6 +103,9 @@ def centrality(
         (see the module docstring for each score and its normalisation).
     weight : {"none", "ties", "amount"}
         Pair weights; ``degree`` and ``kcore`` take none.
+    currency : str, optional
+        With ``weight="amount"``: the currency weighed, ties in others left out
+        (needed when the ties carry several; see ``projections.engines``).
     as_of : str, date or PartialDate, optional
         The day (default: today); ``"2019"`` means 2019-12-31 (``projections.timeaxes.query_day``).
     tie_types : iterable of str, optional
@@ -136,7 +140,7 @@ def centrality(
     >>> centrality(g, "kcore")
     {'a': 1, 'b': 1, 'c': 1, 'hub': 1}
     """
-    scores = scores_of(graph, metric, weight=weight, as_of=as_of, tie_types=tie_types, engine=engine)
+    scores = scores_of(graph, metric, weight=weight, currency=currency, as_of=as_of, tie_types=tie_types, engine=engine)
     return ranked(network_on(graph, as_of), scores, sector=sector, top=top)
 
 
@@ -145,6 +149,7 @@ def scores_of(
     metric: str,
     *,
     weight: str = "none",
+    currency: str | None = None,
     as_of: When | None = None,
     tie_types: Iterable[str] | None = None,
     engine: str = "auto",
@@ -154,7 +159,9 @@ def scores_of(
     check_choice(engine, ENGINES, "engine")
     if metric in UNWEIGHTED_METRICS and weight != "none":
         raise InputError("weight", f"{metric} takes no weight", "use weight 'none', or the metric 'strength'")
-    return scores_on(prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight), metric, engine=engine)
+    return scores_on(
+        prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight, currency=currency), metric, engine=engine
+    )
 
 
 def scores_on(prepared: Prepared, metric: str, *, engine: str = "auto") -> dict[str, Any]:

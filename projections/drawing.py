@@ -51,10 +51,18 @@ if TYPE_CHECKING:
 
 PICTURE_FORMATS: dict[str, str] = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 LABELS: tuple[str, ...] = ("en", "ko", "key")
-#: One colour per sector (colour-blind safe, after Okabe and Ito); organisations of no known sector are grey.
-SECTOR_COLOURS: dict[str, str] = dict(
-    zip(SECTORS, ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442"), strict=False)
-)
+#: One colour per sector (colour-blind safe: Okabe and Ito's seven, and Tol's wine for civil society, the
+#: quadruple helix's fourth strand); organisations of no known sector are grey.
+SECTOR_COLOURS: dict[str, str] = {
+    "government": "#0072B2",
+    "university": "#E69F00",
+    "research_institute": "#009E73",
+    "firm": "#CC79A7",
+    "civil_society": "#882255",
+    "funder": "#D55E00",
+    "intermediary": "#56B4E9",
+    "programme": "#F0E442",
+}
 UNKNOWN_COLOUR = "#999999"
 #: How each tie type is drawn: colour and line style (also used by the web page).
 TIE_STYLES: dict[str, dict[str, Any]] = {

@@ -8,12 +8,17 @@ edge per pair of organisations that share at least one tie. Every organisation
 of the network on that day stays a node, with or without ties. Each edge carries:
 
 - ``ties``: how many ties join the pair (parallel ties, any direction);
-- ``amount``: the summed amount in force of the pair's ties that carry one (or None);
+- ``amount``: the summed amount in force of the pair's ties that carry one in
+  the currency weighed (``currency=``, or the one currency of the ties), or None;
 - ``weight``: what ``weight=`` selects -- ``"none"``: 1; ``"ties"``: the
   number of ties; ``"amount"``: the summed amount. With ``"amount"``, pairs
-  whose ties carry no amount are left out (their weight would be 0), and the
-  amounts must all be in one currency, or the query is refused
-  (``RuleViolation``): there is no exchange rate in the ledger;
+  whose ties carry no amount are left out (their weight would be 0). There is
+  no exchange rate in the ledger, so amounts are weighed in one currency: the
+  one ``currency=`` names (ties in the others are left out, and counted in
+  ``simple.graph["left_out"]``: currency -> ties), else the one currency the
+  ties carry; amounts in several currencies and no ``currency=`` are refused
+  (``RuleViolation``; the command line asks :func:`currencies` and answers
+  per currency);
 - ``distance``: ``1 / weight``, for the distance-based metrics (closeness,
   harmonic): a strong tie is a short one;
 - ``length``: the distance as a whole number, exactly proportional to it,
@@ -100,7 +105,10 @@ _EXACT_LIMIT = 10**9
 #: Conversions kept per ledger graph.
 _CACHE_SIZE = 16
 #: Betweenness, closeness and harmonic on at least this many organisations are split across processes.
-PARALLEL_THRESHOLD = 1000
+#: Forking costs about 0.1 s of CPU: at 1,000 organisations (0.07 s of betweenness) one process is faster
+#: end to end (``benchmarks/engines.py``: 0.50 s CPU / 0.68 s wall against 0.62 s / 1.22 s split, on a
+#: busy 2-core machine); from a few thousand the halved search time pays for it.
+PARALLEL_THRESHOLD = 2000
 
 
 # -- checking options -------------------------------------------------------------------------
@@ -165,40 +173,46 @@ def simple_graph(
     as_of: When | None = None,
     tie_types: Iterable[str] | None = None,
     weight: str = "none",
+    currency: str | None = None,
 ) -> nx.Graph:
     """The undirected simple graph of the ties that count (cached per graph revision; do not modify it).
 
     See the module docstring for the edge attributes. Every node of *graph*
     is kept, with its attributes.
     """
-    return prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight).simple
+    return prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight, currency=currency).simple
 
 
-def _collapse(network: nx.MultiDiGraph, types: tuple[str, ...] | None, weight: str) -> nx.Graph:
+def _collapse(network: nx.MultiDiGraph, types: tuple[str, ...] | None, weight: str, currency: str | None) -> nx.Graph:
     """The undirected simple graph of a network on one day (``projections.timeaxes.as_of``)."""
     simple: nx.Graph = nx.Graph(weight=weight, as_of=network.graph.get("as_of"))
     simple.add_nodes_from(network.nodes(data=True))
     pairs: dict[tuple[str, str], list[Any]] = {}
-    currencies: set[str] = set()
+    ties_in: dict[str, int] = {}
     for u, v, d in network.edges(data=True):
         if u == v or (types is not None and d.get("tie_type") not in types):
             continue
         pair = (u, v) if (v, u) not in pairs else (v, u)
-        entry = pairs.setdefault(pair, [0, None])
+        entry = pairs.setdefault(pair, [0, {}])
         entry[0] += 1
-        if d.get("amount") is not None:
-            entry[1] = (entry[1] or Decimal(0)) + Decimal(d["amount"])
-            if d.get("currency"):
-                currencies.add(d["currency"])
-    if weight == "amount" and len(currencies) > 1:
+        if d.get("amount") is not None and d.get("currency"):
+            money = d["currency"]
+            entry[1][money] = entry[1].get(money, Decimal(0)) + Decimal(d["amount"])
+            ties_in[money] = ties_in.get(money, 0) + 1
+    chosen = currency if currency is not None else (next(iter(ties_in)) if len(ties_in) == 1 else None)
+    if weight == "amount" and chosen is None and ties_in:
         raise RuleViolation(
-            "weight",
-            "the ties carry amounts in " + " and ".join(sorted(currencies)) + ", which cannot be added up",
-            "amount weights need one currency: choose ties with --tie-type or another --weight",
+            "currency",
+            "the ties carry amounts in " + " and ".join(sorted(ties_in)) + ", which cannot be added up",
+            "choose one currency (" + ", ".join(sorted(ties_in)) + "), or ask for each currency in turn",
+            code="weight.several_currencies",
         )
-    simple.graph["currency"] = next(iter(currencies)) if len(currencies) == 1 else None
+    simple.graph["currency"] = chosen
+    #: Ties whose amounts are in another currency than the one weighed (currency -> ties), for the note.
+    simple.graph["left_out"] = {c: n for c, n in sorted(ties_in.items()) if c != chosen}
     exact: dict[tuple[str, str], Decimal] = {}
-    for (u, v), (count, amount) in pairs.items():
+    for (u, v), (count, amounts) in pairs.items():
+        amount = amounts.get(chosen) if chosen is not None else None
         if weight == "amount":
             if amount is None or amount <= 0:
                 continue
@@ -210,6 +224,33 @@ def _collapse(network: nx.MultiDiGraph, types: tuple[str, ...] | None, weight: s
         )
     _set_lengths(simple, exact)
     return simple
+
+
+def currencies(
+    graph: nx.MultiDiGraph, *, as_of: When | None = None, tie_types: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Currency -> how many ties carry an amount in it: on *as_of*, or on any day when it is None; sorted.
+
+    A query weighed by amount answers for one currency at a time: there is no exchange rate in the ledger.
+
+    >>> g = nx.MultiDiGraph()
+    >>> _ = g.add_edge("a", "b", tie_type="support", start_on="2020-01-01", end_on=None, amount="5", currency="USD")
+    >>> _ = g.add_edge("a", "c", tie_type="support", start_on="2021-01-01", end_on=None, amount="9", currency="KRW")
+    >>> currencies(g), currencies(g, as_of="2020")
+    ({'KRW': 1, 'USD': 1}, {'USD': 1})
+    """
+    types = check_tie_types(tie_types)
+    network = graph if as_of is None else network_on(graph, as_of)
+    found: dict[str, int] = {}
+    for u, v, d in network.edges(data=True):
+        if (
+            u != v
+            and d.get("amount") is not None
+            and d.get("currency")
+            and (types is None or d.get("tie_type") in types)
+        ):
+            found[d["currency"]] = found.get(d["currency"], 0) + 1
+    return dict(sorted(found.items()))
 
 
 def _set_lengths(simple: nx.Graph, exact: dict[tuple[str, str], Decimal]) -> None:
@@ -303,6 +344,7 @@ def prepare(
     as_of: When | None = None,
     tie_types: Iterable[str] | None = None,
     weight: str = "none",
+    currency: str | None = None,
 ) -> Prepared:
     """The network on *as_of* (default today) and its simple graph for these options, cached per revision.
 
@@ -315,9 +357,9 @@ def prepare(
 
     def compute() -> Prepared:
         network = network_on(graph, day)
-        return Prepared(network, _collapse(network, types, weight), weighted=weight != "none")
+        return Prepared(network, _collapse(network, types, weight, currency), weighted=weight != "none")
 
-    return _prepared.get(graph, (day, types, weight), compute)
+    return _prepared.get(graph, (day, types, weight, currency), compute)
 
 
 def choose_engine(engine: str, metric: str, size: int) -> str:

@@ -77,12 +77,16 @@ def export_graph(
     tie_types: Iterable[str] | None = None,
     shape: str = "analysis",
     weight: str = "none",
+    currency: str | None = None,
 ) -> nx.Graph:
     """The network on *as_of* (default today) as a flat graph of *shape*, ready for ``write_graphml``/``write_gexf``.
 
     See the module docstring for the shapes and their attributes. ``weight`` (``none``,
     ``ties`` or ``amount``) sets the ``weight`` of the ``analysis`` shape's edges; amount
-    weights need one currency (``RuleViolation`` otherwise).
+    weights are the amounts in *currency* (pairs without one left out), or in the one
+    currency the ties carry; ties in several currencies and no *currency* are refused
+    (``RuleViolation``): a file has one weight per edge. The amounts per currency are
+    written on every edge anyway (``amount_KRW``, ...).
     """
     check_choice(shape, SHAPES, "shape")
     check_choice(weight, WEIGHTS, "weight")
@@ -110,21 +114,25 @@ def export_graph(
         pair = (u, v) if shape == "directed" or u < v else (v, u)
         pairs.setdefault(pair, []).append((k, d))
     currencies = {d["currency"] for found in pairs.values() for _, d in found if d.get("amount") is not None}
-    if shape == "analysis" and weight == "amount" and len(currencies) > 1:
+    chosen = currency if currency is not None else (next(iter(currencies)) if len(currencies) == 1 else None)
+    if shape == "analysis" and weight == "amount" and chosen is None and currencies:
         raise RuleViolation(
-            "weight",
+            "currency",
             "the ties carry amounts in " + " and ".join(sorted(currencies)) + ", which cannot be added up",
-            "write one currency's ties (--tie-type) or another --weight; the amounts per currency are written anyway",
+            "choose the currency the weights are in (" + ", ".join(sorted(currencies)) + "); "
+            "the amounts per currency are written anyway",
+            code="weight.several_currencies",
         )
     for (u, v), found in pairs.items():
         edge = _pair(found, directed=shape == "directed")
         if shape == "analysis":
-            amounts = [a for name, a in edge.items() if name.startswith("amount_")]
-            if weight == "amount" and not amounts:
-                continue  # as the analysis does: a pair without an amount weighs nothing
-            edge["weight"] = (
-                float(edge["ties"]) if weight == "ties" else float(sum(amounts)) if weight == "amount" else 1.0
-            )
+            amount = edge.get(f"amount_{chosen}")
+            if weight == "amount":
+                if amount is None:
+                    continue  # as the analysis does: a pair without an amount (in that currency) weighs nothing
+                edge["weight"] = float(amount)
+            else:
+                edge["weight"] = float(edge["ties"]) if weight == "ties" else 1.0
         out.add_edge(u, v, id=f"{u}--{v}", **edge)
     return out
 

@@ -72,6 +72,7 @@ def trend(
     step: str = "year",
     orgs: Sequence[str] | None = None,
     weight: str = "none",
+    currency: str | None = None,
     tie_types: Iterable[str] | None = None,
     top: int = 5,
     engine: str = "auto",
@@ -98,6 +99,8 @@ def trend(
         highest scores on the last date.
     weight : {"none", "ties", "amount"}
         Pair weights (see ``projections.engines``).
+    currency : str, optional
+        With ``weight="amount"``: the currency weighed, ties in others left out.
     tie_types : iterable of str, optional
         Only ties of these types.
 
@@ -135,10 +138,14 @@ def trend(
         follow = list(dict.fromkeys(orgs))
     else:
         last_day = rows[-1]["as_of"]
-        last = scores_of(graph, metric, weight=weight, as_of=last_day, tie_types=tie_types, engine=engine)
+        last = scores_of(
+            graph, metric, weight=weight, currency=currency, as_of=last_day, tie_types=tie_types, engine=engine
+        )
         follow = list(ranked(network_on(graph, last_day), last, top=top))
     for row in rows:
-        scores = scores_of(graph, metric, weight=weight, as_of=row["as_of"], tie_types=tie_types, engine=engine)
+        scores = scores_of(
+            graph, metric, weight=weight, currency=currency, as_of=row["as_of"], tie_types=tie_types, engine=engine
+        )
         row.update({key: scores.get(key) for key in follow})  # None: it does not exist on that day
     return rows
 
@@ -159,6 +166,7 @@ def diff(
     *,
     metric: str = "betweenness",
     weight: str = "none",
+    currency: str | None = None,
     tie_types: Iterable[str] | None = None,
     top: int | None = 10,
     engine: str = "auto",
@@ -180,7 +188,7 @@ def diff(
     metric : str
         The centrality metric whose change is ranked (see
         ``projections.centrality``).
-    weight, tie_types :
+    weight, currency, tie_types :
         As in ``projections.centrality.centrality``.
     top : int, optional
         How many movers to list (None: every organisation whose score moved).
@@ -215,8 +223,8 @@ def diff(
     then, now = _ties_by_identity(graph, day1, types), _ties_by_identity(graph, day2, types)
     started = [(row["start"] or "", row) for tie, row in now.items() if tie not in then]
     ended = [(row["end"] or "", row) for tie, row in then.items() if tie not in now]
-    old = scores_of(graph, metric, weight=weight, as_of=day1, tie_types=types, engine=engine)
-    new = scores_of(graph, metric, weight=weight, as_of=day2, tie_types=types, engine=engine)
+    old = scores_of(graph, metric, weight=weight, currency=currency, as_of=day1, tie_types=types, engine=engine)
+    new = scores_of(graph, metric, weight=weight, currency=currency, as_of=day2, tie_types=types, engine=engine)
     networks = (network_on(graph, day2), network_on(graph, day1))
     movers = []
     for key in [*new, *(k for k in old if k not in new)]:

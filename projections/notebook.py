@@ -213,6 +213,18 @@ class OpenLedger:
         graph, _ = self._ask(kw)
         return Table(search(graph, text, top=top))
 
+    def funding(self, by: Sequence[str] = ("funder",), **kw: Any) -> Table:
+        """``projections.funding.funding``: awarded, amended, disbursed, withdrawn, outstanding; per currency.
+
+        The amounts are exact ``Decimal`` values (a DataFrame keeps them as objects: sums stay exact).
+        """
+        from projections.funding import FIGURES, funding
+
+        if kw.get("known_at") is not None:
+            kw["known_at"] = moment(kw["known_at"])
+        rows = funding(self.ledger, by=by, **kw)
+        return Table({**r.keys, "count": r.count, **{f: getattr(r, f) for f in FIGURES if f != "count"}} for r in rows)
+
     def show(self, key_or_id: str, **kw: Any) -> Report:
         """``projections.describe.describe_on``: one aggregate's state on *as_of* as known at the cut, its history."""
         from projections.describe import describe_on

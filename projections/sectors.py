@@ -30,6 +30,7 @@ def mix(
     graph: nx.MultiDiGraph,
     *,
     weight: str = "ties",
+    currency: str | None = None,
     as_of: When | None = None,
     tie_types: Iterable[str] | None = None,
 ) -> dict[str, Any]:
@@ -52,6 +53,8 @@ def mix(
         The ledger's network.
     weight : {"ties", "none", "amount"}
         What a pair adds to its cell.
+    currency : str, optional
+        With ``weight="amount"``: the currency weighed (see ``projections.engines``).
     as_of, tie_types :
         Which ties count, as in ``projections.centrality.centrality``.
 
@@ -77,7 +80,7 @@ def mix(
     >>> m["by_sector"]["firm"]["ei"]  # 2 across, 1 within
     0.3333333333333333
     """
-    simple = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight).simple
+    simple = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight, currency=currency).simple
     present = {_sector(simple, k) for k in simple}
     sectors = [s for s in (*SECTORS, UNKNOWN) if s in present]
     matrix = {s: dict.fromkeys(sectors, 0.0) for s in sectors}
@@ -121,11 +124,12 @@ def ei_index(
     graph: nx.MultiDiGraph,
     *,
     weight: str = "ties",
+    currency: str | None = None,
     as_of: When | None = None,
     tie_types: Iterable[str] | None = None,
 ) -> float | None:
     """Krackhardt's E-I index of the whole network: ``(E - I) / (E + I)`` (see :func:`mix`)."""
-    result: float | None = mix(graph, weight=weight, as_of=as_of, tie_types=tie_types)["ei"]
+    result: float | None = mix(graph, weight=weight, currency=currency, as_of=as_of, tie_types=tie_types)["ei"]
     return result
 
 

@@ -72,6 +72,7 @@ def brokers(
     graph: nx.MultiDiGraph,
     *,
     weight: str = "none",
+    currency: str | None = None,
     as_of: When | None = None,
     tie_types: Iterable[str] | None = None,
     sector: str | None = None,
@@ -97,6 +98,8 @@ def brokers(
         The ledger's network.
     weight : {"none", "ties", "amount"}
         Pair weights (see ``projections.engines``).
+    currency : str, optional
+        With ``weight="amount"``: the currency weighed, ties in others left out.
     as_of, tie_types :
         Which ties count, as in ``projections.centrality.centrality``.
     sector : str, optional
@@ -131,7 +134,7 @@ def brokers(
     check_choice(engine, ENGINES, "engine")
     if sector is not None:
         check_choice(sector, SECTORS, "sector")
-    prepared = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight)
+    prepared = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight, currency=currency)
     simple = prepared.simple
     if engine != "networkx":
         constraint, size = burt(prepared)
@@ -171,6 +174,7 @@ def communities(
     graph: nx.MultiDiGraph,
     *,
     weight: str = "none",
+    currency: str | None = None,
     as_of: When | None = None,
     tie_types: Iterable[str] | None = None,
     seed: int = 0,
@@ -192,6 +196,8 @@ def communities(
         The ledger's network.
     weight : {"none", "ties", "amount"}
         Pair weights (see ``projections.engines``).
+    currency : str, optional
+        With ``weight="amount"``: the currency weighed, ties in others left out.
     as_of, tie_types :
         Which ties count, as in ``projections.centrality.centrality``.
     seed : int
@@ -227,7 +233,7 @@ def communities(
     check_choice(engine, ENGINES, "engine")
     if resolution <= 0:
         raise InputError("resolution", f"{resolution} is not positive", "give a number above 0, e.g. 1")
-    prepared = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight)
+    prepared = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight, currency=currency)
     simple = prepared.simple
     if engine != "networkx":
         found = louvain(prepared, seed=seed, resolution=resolution)
@@ -279,6 +285,7 @@ def path(
     target: str,
     *,
     weight: str = "none",
+    currency: str | None = None,
     as_of: When | None = None,
     tie_types: Iterable[str] | None = None,
 ) -> list[dict[str, Any]]:
@@ -298,6 +305,8 @@ def path(
         path joins them).
     weight : {"none", "ties", "amount"}
         Pair weights.
+    currency : str, optional
+        With ``weight="amount"``: the currency weighed, ties in others left out.
     as_of, tie_types :
         Which ties count, as in ``projections.centrality.centrality``.
 
@@ -319,7 +328,7 @@ def path(
     >>> [(r["step"], r["from"], r["to"], r["kind"]) for r in path(g, "lab", "fund")]
     [(1, 'lab', 'hub', None), (2, 'hub', 'fund', 'grant')]
     """
-    prepared = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight)
+    prepared = prepare(graph, as_of=as_of, tie_types=tie_types, weight=weight, currency=currency)
     require_nodes(prepared.network, [source], "source", graph)
     require_nodes(prepared.network, [target], "target", graph)
     try:

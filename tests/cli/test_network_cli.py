@@ -176,7 +176,8 @@ def test_bad_input_is_one_error_line(run: Any, demo_db: Path, h: Any, args: list
     assert line.endswith(")"), line  # every message says how to fix it
 
 
-def test_amounts_in_two_currencies_are_refused(ok: Any, run: Any, seeded: Path, h: Any) -> None:
+def test_amounts_in_two_currencies_answer_per_currency(ok: Any, run: Any, seeded: Path, h: Any) -> None:
+    """Issue 13: no longer refused ("cannot be added up"); see tests/cli/test_currencies.py."""
     with Ledger(seeded) as ledger:
         ledger.award_support(
             kind="grant", funders=["c"], recipients=["a"], amount="10", currency="KRW", effective="2019"
@@ -184,8 +185,9 @@ def test_amounts_in_two_currencies_are_refused(ok: Any, run: Any, seeded: Path, 
         ledger.award_support(
             kind="grant", funders=["c"], recipients=["b"], amount="10", currency="USD", effective="2019"
         )
-    result = run("network", "centrality", "--metric", "strength", "--weight", "amount", db=seeded)
-    assert "KRW and USD" in h.assert_error(result, 1, "weight")
+    result = ok("network", "centrality", "--metric", "strength", "--weight", "amount", "--format", "json", db=seeded)
+    rows = [(r["currency"], r["key"], r["score"]) for r in json.loads(result.stdout) if r["score"]]
+    assert rows == [("KRW", "a", 10.0), ("KRW", "c", 10.0), ("USD", "b", 10.0), ("USD", "c", 10.0)]
     ok("network", "centrality", "--metric", "strength", "--weight", "ties", db=seeded)
 
 

@@ -228,6 +228,7 @@ def run_examples(examples: list[Example], workdir: Path, path_prefix: str) -> li
     out.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NETLEDGER_")}
     env["NETLEDGER_ACTOR"] = "docs"
+    env["REPO"] = str(Path(__file__).resolve().parents[2])  # the clone: pages read its test data from there
     env["PATH"] = path_prefix + os.pathsep + env.get("PATH", "")
     subprocess.run(
         ["bash", "--noprofile", "--norc", "-c", _script(examples, out)],

@@ -48,7 +48,7 @@ def test_console_examples_run(page: str, tmp_path: Path, venv_bin: str) -> None:
 
 
 #: Pages whose console output is checked line by line (``planner.md`` is checked by tests/cli/test_network_cli.py).
-OUTPUT_PAGES = ("time.md",)
+OUTPUT_PAGES = ("time.md", "grants.md")
 
 
 @pytest.mark.parametrize("page", OUTPUT_PAGES)

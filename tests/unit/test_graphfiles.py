@@ -59,8 +59,14 @@ def test_the_analysis_shape_is_one_undirected_edge_per_pair_with_amounts_per_cur
     assert flat.edges["nsf", "postech"]["amount_USD"] == 1000.5
     ties = export_graph(small(), as_of=DAY, weight="ties")
     assert ties.edges["msit", "postech"]["weight"] == 2.0
-    with pytest.raises(RuleViolation, match="weight: the ties carry amounts in KRW and USD"):
+    with pytest.raises(RuleViolation, match="currency: the ties carry amounts in KRW and USD"):
         export_graph(small(), as_of=DAY, weight="amount")
+    # issue 13: one currency named, the other's pairs left out (their amounts still written)
+    usd = export_graph(small(), as_of=DAY, weight="amount", currency="USD")
+    assert sorted(map(sorted, usd.edges())) == [["nsf", "postech"]] and usd.edges["nsf", "postech"]["weight"] == 1000.5
+    krw = export_graph(small(), as_of=DAY, weight="amount", currency="KRW")
+    assert sorted(map(sorted, krw.edges())) == [["msit", "postech"]]
+    assert krw.edges["msit", "postech"]["weight"] == 7200000000.0
 
 
 def test_amount_weights_of_one_currency_and_the_pairs_without_amount_left_out() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 import netledger
 from cli.main import cli
 from domain.errors import InputError, RuleViolation
+from projections.funding import FIGURES
 from projections.results import Report, Scores, Table
 from projections.structure import brokers
 
@@ -104,6 +106,15 @@ def test_tables_and_reports_become_frames(led: Any, pohang: nx.MultiDiGraph) -> 
         what.to_pandas("nothing")
 
 
+def test_funding_is_the_reports_rows(led: Any, pohang_db: Path) -> None:
+    rows = led.funding(by=("funder", "year"), as_of="2021")
+    shown = cli_json(pohang_db, "report", "funding", "--by", "funder,year", "--as-of", "2021")
+    exact = [{k: Decimal(v) if k in FIGURES[1:] else v for k, v in r.items()} for r in shown]
+    assert list(rows) == exact and rows
+    frame = rows.to_pandas()
+    assert frame["awarded"].tolist() == [row["awarded"] for row in rows]
+
+
 def test_organisations_may_be_named_by_name(led: Any) -> None:
     by_key = led.ego("postech", as_of="2019-12-31")
     by_name = led.ego("POSTECH", as_of="2019-12-31")
@@ -130,6 +141,7 @@ def test_every_question_answers_with_to_pandas(led: Any) -> None:
         led.organisations(),
         led.search("tech"),
         led.show("postech", as_of="2019"),
+        led.funding(by=("funder", "year")),
     ]
     for answer in answers:
         frames = [answer.to_pandas(part) for part in answer.parts] if isinstance(answer, Report) else []
