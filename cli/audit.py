@@ -4,39 +4,24 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import sys
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
 from cli.context import Settings, currency_code, pass_settings, reads
-from cli.output import emit
+from cli.output import emit, force_option, output_to, terminal
 from cli.when import as_of_option, cut_of, cut_options, day, timestamp
 from domain.errors import InputError, RuleViolation
 from domain.ledger import Ledger
 
-
-def writable(path: str, option: str = "--out") -> Path:
-    """A path whose folder exists (checked before any work is done)."""
-    target = Path(path)
-    if not target.parent.exists():
-        raise InputError(option, f"folder {target.parent} does not exist", "create it first")
-    if target.is_dir():
-        raise InputError(option, f"{target} is a folder", "give a file path")
-    return target
-
-
-def write_whole(target: Path, text: str) -> None:
-    """Write *text* beside *target*, then rename it over *target*: a refused, failed or killed
-    command never leaves a truncated file, only the old one or the complete new one."""
-    partial = target.with_name(f".{target.name}.partial")
-    with partial.open("w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    partial.replace(target)
+#: How ``verify`` names what it checked besides the chain.
+CHECKS = {
+    "index": "index",
+    "meta": "meta rows",
+    "deep": "every event decoded and its rules replayed",
+    "signatures": "signatures",
+}
 
 
 def _report_problem(report: Any) -> None:
@@ -59,11 +44,28 @@ def _report_problem(report: Any) -> None:
     help="Public key that signed the checkpoint (required with --checkpoint).",
 )
 @click.option(
+    "--deep",
+    is_flag=True,
+    help="Also decode every event and replay the ledger's rules in order (what checkpoint does).",
+)
+@click.option(
+    "--keyring",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Every signed event must be signed by a key whose .pub file is in DIR; reports who signed what.",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
 )
 @reads
-def verify(ledger: Ledger, checkpoint_file: str | None, public_key: str | None, fmt: str) -> None:
-    """Recompute every hash from genesis; exit 1 at the first damage, naming position and kind."""
+def verify(
+    ledger: Ledger, checkpoint_file: str | None, public_key: str | None, deep: bool, keyring: str | None, fmt: str
+) -> None:
+    """Recompute every hash from genesis, check the index and the meta rows; exit 1 at the first damage.
+
+    The damage is named by its kind and position. --deep also decodes every event and
+    replays the ledger's rules, as checkpoint does before it signs.
+    """
     from domain.integrity import checkpoint as cp
     from domain.integrity.verify import verify_log
 
@@ -73,8 +75,13 @@ def verify(ledger: Ledger, checkpoint_file: str | None, public_key: str | None, 
             raise InputError("--public-key", "is required with --checkpoint", "give the signer's .pub file")
         checkpoint = cp.load(checkpoint_file)
         cp.check_signature(checkpoint, public_key)
+    ring = None
+    if keyring is not None:
+        from domain.integrity.signatures import load_keyring
+
+        ring = load_keyring(keyring)
     ledger.require_current_schema()
-    report = verify_log(ledger, checkpoint)
+    report = verify_log(ledger, checkpoint, deep=deep, keyring=ring)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2))
         if not report.ok:
@@ -82,8 +89,11 @@ def verify(ledger: Ledger, checkpoint_file: str | None, public_key: str | None, 
         return
     _report_problem(report)
     click.echo(f"ok: {report.size} events verified from genesis")
+    click.echo(f"checked: hash chain, {', '.join(CHECKS[c] for c in report.checks)}")
     click.echo(f"head: {report.head.hex()}")
     click.echo(f"root: {report.root.hex()}")
+    for line in report.provenance:
+        click.echo(line)
     for line in report.checked_against:
         click.echo(f"extends the {line}")
 
@@ -100,7 +110,7 @@ def keygen(out: str) -> None:
     """Create an Ed25519 key pair for signing checkpoints."""
     from domain.integrity.checkpoint import keygen as make
 
-    private, public = make(writable(out))
+    private, public = make(out)
     click.echo(f"private key: {private} (keep it secret)\npublic key: {public} (publish it)")
 
 
@@ -109,20 +119,37 @@ def keygen(out: str) -> None:
 @click.option(
     "--out", type=click.Path(dir_okay=False), metavar="FILE", help="Write the checkpoint here (default: stdout)."
 )
+@click.option(
+    "--previous",
+    "previous_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="A checkpoint the ledger must still extend (repeatable), besides the last one remembered in KEY.checkpoints.",
+)
+@force_option
 @reads
-def checkpoint(ledger: Ledger, key: str, out: str | None) -> None:
-    """Write a signed checkpoint of the ledger as it is now (verified first)."""
-    from domain.integrity.checkpoint import sign
+def checkpoint(ledger: Ledger, key: str, out: str | None, previous_files: tuple[str, ...], force: bool) -> None:
+    """Write a signed checkpoint of the ledger as it is now (deep-verified first).
+
+    Every checkpoint signed with KEY is remembered in KEY.checkpoints; the ledger must be a
+    consistent extension of the last one signed for it (and of each --previous), or nothing
+    is signed.
+    """
+    from domain.integrity import checkpoint as cp
     from domain.integrity.proofs import checkpoint_of
 
     ledger.require_current_schema()
-    target = writable(out) if out else None
-    text = sign(checkpoint_of(ledger), key).text()
-    if target:
-        write_whole(target, text)
+    target = output_to(out or "-", force=force)
+    previous = [cp.load(f) for f in previous_files]
+    last = cp.remembered(key, ledger.meta.get("ledger_id", ""))
+    if last is not None:
+        previous.append(last)
+    signed = cp.sign(checkpoint_of(ledger, previous), key)
+    cp.remember(key, signed)
+    target.write(signed.text())
+    if not target.is_stdout:
         click.echo(f"checkpoint of {ledger.name} written to {out}", err=True)
-    else:
-        click.echo(text, nl=False)
 
 
 @click.command()
@@ -177,8 +204,11 @@ def verify_proof(proof_file: IO[bytes], checkpoint_file: str, public_key: str) -
     cp.check_signature(checkpoint, public_key)
     event = check_inclusion(proof, checkpoint)
     click.echo(
-        f"proven: event {event['event_id']} ({event['topic'].split(':')[-1]}) is at position {event['position']} "
-        f"of ledger '{checkpoint.ledger}' as checkpointed at size {checkpoint.size} ({checkpoint.time})"
+        terminal(
+            f"proven: event {event['event_id']} ({event['topic'].split(':')[-1]}) is at position "
+            f"{event['position']} of ledger '{checkpoint.ledger}' as checkpointed at size {checkpoint.size} "
+            f"({checkpoint.time})"
+        )
     )
 
 
@@ -215,6 +245,7 @@ def replay(ledger: Ledger, known_at: str | None, position: int | None, fmt: str)
     "360giving: grants as a 360Giving 1.4.3 package.",
 )
 @click.option("--out", type=click.Path(dir_okay=False), metavar="FILE", help="Write here (default: stdout).")
+@force_option
 @as_of_option(
     "graphml/gexf/360giving: the network or the grants on DATE (YYYY and YYYY-MM: the period's last day; "
     "default: today)."
@@ -246,6 +277,7 @@ def export(
     ledger: Ledger,
     fmt: str,
     out: str | None,
+    force: bool,
     as_of: str | None,
     known_at: str | None,
     position: str | None,
@@ -263,7 +295,7 @@ def export(
     (--ties: one edge per tie; --directed: the support flows); 360giving the grants as
     they stood then. --known-at/--position answer as the ledger knew it then.
     """
-    target = writable(out) if out else None
+    target = output_to(out or "-", force=force)
     cut = cut_of(known_at, position)
     when = day(as_of)
     text = io.StringIO()
@@ -311,10 +343,7 @@ def export(
         buffer = io.BytesIO()
         writer(flat, buffer)
         text.write(buffer.getvalue().decode("utf-8"))
-    if target is None:
-        sys.stdout.write(text.getvalue())
-        return
-    write_whole(target, text.getvalue())
+    target.write(text.getvalue())
 
 
 @click.command()
@@ -322,7 +351,7 @@ def export(
 @pass_settings
 def restore(settings: Settings, file: IO[bytes]) -> None:
     """Restore an export into a new, empty ledger (--db), checking every hash first."""
-    from cli.write import read_jsonl
+    from domain.imports.jsonl import records as read_records
     from domain.integrity.archive import read_export
     from domain.integrity.archive import restore as write
     from domain.mapper import PydanticMapper
@@ -333,7 +362,7 @@ def restore(settings: Settings, file: IO[bytes]) -> None:
         with Ledger(path) as existing:
             if existing.count():
                 raise RuleViolation("db", f"{path} already holds {existing.count()} events", "restore into a new file")
-    header, stored = read_export(read_jsonl(file), PydanticMapper())
+    header, stored, signatures = read_export(read_records(file), PydanticMapper())
     try:
         with Ledger(
             settings.target,
@@ -342,7 +371,7 @@ def restore(settings: Settings, file: IO[bytes]) -> None:
             name=header.get("ledger"),
             ledger_id=header.get("ledger_id"),
         ) as ledger:
-            result = write(ledger, header, stored)
+            result = write(ledger, header, stored, signatures)
             where = ledger.location
     except BaseException:
         if is_file:
@@ -355,14 +384,20 @@ def restore(settings: Settings, file: IO[bytes]) -> None:
 @click.command()
 @reads
 def migrate(ledger: Ledger) -> None:
-    """Add the hash chain to a ledger made before it (once; records when)."""
+    """Bring a ledger made by an earlier netledger to the current schema (once; records when).
+
+    Schema 1 gets its hash chain, schema 2 its sealed meta rows. A ledger that says it is
+    older than it is (its schema version set back) is refused.
+    """
     from domain.integrity.migrate import migrate as run
 
     result = run(ledger)
-    if result["migrated"]:
+    if not result["migrated"]:
+        click.echo(f"nothing to do: schema {result['schema_version']} already")
+    elif result["from"] == 1:
         click.echo(f"migrated: hashed {result['events']} events at {result['at']}; schema {result['schema_version']}")
     else:
-        click.echo(f"nothing to do: schema {result['schema_version']} already")
+        click.echo(f"migrated: sealed the meta rows at {result['at']}; schema {result['schema_version']}")
 
 
 COMMANDS = [verify, keygen, checkpoint, prove, verify_proof, replay, export, restore, migrate]

@@ -21,14 +21,19 @@ class Settings:
     db: str
     actor: str | None
     database_url: str | None = None
+    #: The writer's signing key (``--sign-key``), loaded only by commands that write.
+    sign_key: str | None = None
 
     @property
     def target(self) -> str:
         """The PostgreSQL URL when given, else the SQLite file."""
         return self.database_url or self.db
 
-    def open(self, *, create: bool = False) -> Ledger:
-        return Ledger(self.target, actor=self.actor, create=create)
+    def open(self, *, create: bool = False, missing: str = "", write: bool = False) -> Ledger:
+        """The ledger at ``target``; *missing*: the fix of the error when there is none (and not *create*);
+        *write*: with the signing key, if one was given."""
+        sign_key = self.sign_key if write else None
+        return Ledger(self.target, actor=self.actor, create=create, missing=missing, sign_key=sign_key)
 
 
 pass_settings = click.make_pass_decorator(Settings)
@@ -78,15 +83,27 @@ def report(outcome: Outcome, *, print_id: bool = False) -> None:
         click.echo(str(outcome.aggregate_id))
 
 
+#: ``--create``: the writing commands that may make a new ledger (``import``, ``append``).
+create_option = click.option(
+    "--create", is_flag=True, help="Create the ledger if there is none at --db/--database-url (else refused)."
+)
+
+
 def writes(f: Callable[..., Outcome | None]) -> Callable[..., None]:
-    """Decorator: open (creating if needed) the ledger, run the command, close it."""
+    """Decorator: open an existing ledger, run the command, close it.
+
+    A ledger that does not exist is refused (exit 2), so a mistyped ``--db`` never makes a
+    new, empty ledger; a command with ``--create`` (``create_option``) makes one when given it.
+    A new file that the command leaves empty (a refusal, a dry run) is removed again.
+    """
 
     @wraps(f)
     def wrapper(settings: Settings, *args: Any, **kwargs: Any) -> None:
+        create = bool(kwargs.pop("create", False))
         path = Path(settings.db)
-        is_new = settings.database_url is None and not path.exists()
+        is_new = create and settings.database_url is None and not path.exists()
         try:
-            with settings.open(create=True) as ledger:
+            with settings.open(create=create, missing=MISSING_FIX, write=True) as ledger:
                 f(ledger, *args, **kwargs)
                 wrote_nothing = ledger.head() == 0  # O(1), unlike counting the events
             if is_new and wrote_nothing:  # e.g. a dry run: a command that wrote nothing leaves no file
@@ -97,6 +114,9 @@ def writes(f: Callable[..., Outcome | None]) -> Callable[..., None]:
             raise
 
     return pass_settings(wrapper)
+
+
+MISSING_FIX = "run 'netledger init' first or check the path; import and append take --create"
 
 
 def _remove(path: Path) -> None:

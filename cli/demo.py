@@ -18,7 +18,8 @@ def demo(settings: Settings, db: str | None) -> None:
     from domain.demo import build_demo
     from domain.ledger import Ledger
 
-    with Ledger(db or settings.target, actor=settings.actor, create=True, name="pohang-demo") as ledger:
+    target = db or settings.target
+    with Ledger(target, actor=settings.actor, create=True, name="pohang-demo", sign_key=settings.sign_key) as ledger:
         report = build_demo(ledger)
         path = ledger.location
         again = f"--db {path}" if ledger.path is not None else "--database-url URL"

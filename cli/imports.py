@@ -7,15 +7,16 @@ import io
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
-from cli.context import writes
+from cli.context import create_option, writes
+from cli.output import force_option, output_to, terminal
 from domain.errors import InputError
+from domain.files import Output
 from domain.imports.pipeline import ImportRejected, ImportReport, Item, Provenance, run_import
 from domain.ledger import Ledger
 from domain.organisation import SECTORS
@@ -69,10 +70,12 @@ DEFAULT_RECIPIENT_SECTOR = "intermediary"
 @click.option("--skip-invalid", is_flag=True, help="Write the valid records; put the invalid ones in --rejects.")
 @click.option(
     "--rejects",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False),
     metavar="FILE",
-    help="With --skip-invalid: write each rejected record, with its reasons, as JSON Lines to FILE.",
+    help="With --skip-invalid: write each rejected record, with its reasons, as JSON Lines to FILE (- for stdout).",
 )
+@force_option
+@create_option
 @writes
 def import_(
     ledger: Ledger,
@@ -86,6 +89,7 @@ def import_(
     dry_run: bool,
     skip_invalid: bool,
     rejects: str | None,
+    force: bool,
 ) -> None:
     """Import FILE (or - for stdin) into the ledger, all or nothing.
 
@@ -103,6 +107,7 @@ def import_(
         )
     if type_name is not None and fmt != "csv":
         raise InputError("type", "only a csv import takes --type", "drop --type")
+    rejects_to = output_to(rejects, "--rejects", force=force) if rejects is not None else None
     if fmt != "360giving" and (sector_map is not None or strict or withdraw_missing):
         name = "sector-map" if sector_map else "strict" if strict else "withdraw-missing"
         raise InputError(name, "only a 360giving import takes it", "drop it")
@@ -145,12 +150,12 @@ def import_(
     except ImportRejected as exc:
         progress.done()
         for line in exc.listing():
-            click.echo(line, err=True)
+            click.echo(terminal(line), err=True)
         raise
     finally:
         progress.done()
-    if rejects is not None:
-        write_rejects(Path(rejects), report.rejects)
+    if rejects_to is not None:
+        write_rejects(rejects_to, report.rejects)
     summary(report, source)
 
 
@@ -209,11 +214,10 @@ class Progress:
             self.shown = False
 
 
-def write_rejects(path: Path, rejects: list[tuple[Item, list[Any]]]) -> None:
+def write_rejects(target: Output, rejects: list[tuple[Item, list[Any]]]) -> None:
     """Each rejected record as one JSON line: its number, label, problems and the record as read."""
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=path.parent or ".")
     # A lone surrogate read from a \ud800 escape has no UTF-8 bytes: write it back as that escape.
-    with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:
+    with target.open(errors="backslashreplace") as out:
         for item, problems in rejects:
             line = {
                 item.noun: item.number,
@@ -222,7 +226,6 @@ def write_rejects(path: Path, rejects: list[tuple[Item, list[Any]]]) -> None:
                 "record": item.raw,
             }
             out.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
-    os.replace(tmp, path)
 
 
 def summary(report: ImportReport, source: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cli.context import reads
-from cli.output import emit, format_option, render_table
+from cli.output import emit, format_option, render_table, terminal
 from cli.when import as_of_option, cut_of, cut_options, day, timestamp
 from domain.errors import InputError
 from domain.ledger import Ledger
@@ -153,7 +153,7 @@ def show(
     shown = {"as of": found["as_of"], **{k: v for k, v in state.items() if v not in (None, "", [])}}
     width = max(len(k) for k in shown)
     for k, v in shown.items():
-        click.echo(f"{k.ljust(width)}  {v if not isinstance(v, list) else ', '.join(map(str, v))}")
+        click.echo(f"{k.ljust(width)}  {terminal(str(v) if not isinstance(v, list) else ', '.join(map(str, v)))}")
     click.echo("\nhistory:")
     click.echo(render_table([table_row(h["position"], h["event"], h["status"]) for h in history], TABLE_COLUMNS))
 

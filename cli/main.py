@@ -19,7 +19,7 @@ from eventsourcing.persistence import PersistenceError
 
 from cli.context import Settings
 from cli.errors import for_cli
-from domain.errors import LedgerError
+from domain.errors import LedgerError, RuleViolation
 
 DB_HELP = "Ledger file (SQLite). Env: NETLEDGER_DB."
 URL_HELP = (
@@ -27,6 +27,7 @@ URL_HELP = (
     "PGPASSWORD or ~/.pgpass. Env: NETLEDGER_DATABASE_URL."
 )
 ACTOR_HELP = "Who records the events. Env: NETLEDGER_ACTOR; default: the OS user."
+SIGN_KEY_HELP = "Sign every event written with this private key from keygen. Env: NETLEDGER_SIGN_KEY."
 
 
 #: Every command but ``init``, and where it is defined: a command's module is imported only when it runs
@@ -74,15 +75,22 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LedgerError as exc:
-            click.echo(f"Error: {_redact(str(_with_suggestions(for_cli(exc), ctx)))}", err=True)
+            click.echo(f"Error: {_shown(str(_with_suggestions(for_cli(exc), ctx)))}", err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:  # e.g. `netledger log | head`: the reader left, nothing went wrong
             sys.stdout = None
             ctx.exit(0)
         except (PersistenceError, sqlite3.Error) as exc:
-            message = _redact(" ".join(str(exc).split()))
+            message = _shown(" ".join(str(exc).split()))
             click.echo(f"Error: db: the ledger storage failed: {message}", err=True)
             ctx.exit(2)
+
+
+def _shown(text: str) -> str:
+    """An error message as the terminal gets it: passwords redacted, control characters escaped."""
+    from cli.output import terminal  # only on the error path: a command that succeeds never loads it
+
+    return terminal(_redact(text))
 
 
 def _with_suggestions(error: LedgerError, ctx: click.Context) -> LedgerError:
@@ -117,15 +125,16 @@ def _redact(text: str) -> str:
 @click.option("--db", envvar="NETLEDGER_DB", default="netledger.db", show_default=True, metavar="PATH", help=DB_HELP)
 @click.option("--database-url", envvar="NETLEDGER_DATABASE_URL", metavar="URL", help=URL_HELP)
 @click.option("--actor", envvar="NETLEDGER_ACTOR", metavar="NAME", help=ACTOR_HELP)
+@click.option("--sign-key", envvar="NETLEDGER_SIGN_KEY", metavar="KEY", help=SIGN_KEY_HELP)
 @click.version_option(package_name="netledger")
 @click.pass_context
-def cli(ctx: click.Context, db: str, database_url: str | None, actor: str | None) -> None:
+def cli(ctx: click.Context, db: str, database_url: str | None, actor: str | None, sign_key: str | None) -> None:
     """netledger: an event-sourced ledger of a collaboration network.
 
     Record organisations, partnerships, agreements and support as events that
     are never edited; read them back as a timeline.
     """
-    ctx.obj = Settings(db=db, actor=actor, database_url=database_url or None)
+    ctx.obj = Settings(db=db, actor=actor, database_url=database_url or None, sign_key=sign_key or None)
 
 
 @cli.command()
@@ -138,8 +147,13 @@ def cli(ctx: click.Context, db: str, database_url: str | None, actor: str | None
     help="PostgreSQL only: give ROLE the least privileges to use the ledger (SELECT and INSERT; "
     "no UPDATE, DELETE or TRUNCATE). Repeatable; run as the tables' owner.",
 )
+@click.option(
+    "--require-signatures",
+    is_flag=True,
+    help="Every event must be signed (--sign-key): unsigned writes are refused and verify fails on an unsigned event.",
+)
 @click.pass_obj
-def init(settings: Settings, name: str | None, writers: tuple[str, ...]) -> None:
+def init(settings: Settings, name: str | None, writers: tuple[str, ...], require_signatures: bool) -> None:
     """Create an empty ledger (does nothing to an existing one).
 
     On PostgreSQL this creates the tables and the triggers that refuse UPDATE,
@@ -150,11 +164,20 @@ def init(settings: Settings, name: str | None, writers: tuple[str, ...]) -> None
 
     if writers and settings.database_url is None:
         raise InputError("grant-writer", "roles exist only on PostgreSQL", "give --database-url, or drop the option")
-    with Ledger(settings.target, actor=settings.actor, create=True, name=name) as ledger:
+    with Ledger(
+        settings.target, actor=settings.actor, create=True, name=name, require_signatures=require_signatures
+    ) as ledger:
+        from cli.output import terminal
+
         if not ledger.created:
-            click.echo(f"ledger '{ledger.name}' already exists at {ledger.location} ({ledger.count()} events)")
+            shown = f"ledger '{ledger.name}' already exists at {ledger.location} ({ledger.count()} events)"
+            click.echo(terminal(shown))
+            if require_signatures and ledger.meta.get("require_signatures") != "yes":
+                raise RuleViolation(
+                    "require-signatures", "an existing ledger keeps the signature policy it was made with", ""
+                )
         else:
-            click.echo(f"created ledger '{ledger.name}' at {ledger.location}")
+            click.echo(terminal(f"created ledger '{ledger.name}' at {ledger.location}"))
         for role in writers:
             ledger.grant_writer(role)
             click.echo(f"granted SELECT, INSERT (no UPDATE, DELETE, TRUNCATE) to role {role}")

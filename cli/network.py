@@ -16,15 +16,15 @@ import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import click
 
 from cli.context import currency_code, reads
-from cli.output import emit, format_option
+from cli.output import emit, force_option, format_option, output_to, terminal
 from cli.when import KNOWN_AT_HELP, POSITION_HELP, as_of_option, count, cut_of, day
 from domain.errors import InputError, LedgerError
+from domain.files import Output
 from domain.ledger import Ledger
 
 METRIC_HELP = "degree|strength|betweenness|eigenvector|pagerank|closeness|harmonic|kcore|clustering"
@@ -531,6 +531,7 @@ def mix(
 @click.option(
     "--plot", metavar="FILE", help="Also draw a line chart to FILE (.png, .svg or .pdf), one line per organisation."
 )
+@force_option
 @weight_option()
 @currency_option
 @query_options
@@ -543,6 +544,7 @@ def trend(
     end: str,
     step: str,
     plot: str | None,
+    force: bool,
     weight: str,
     currency: str | None,
     as_of: str | None,
@@ -562,7 +564,7 @@ def trend(
 
     if as_of is not None:
         raise InputError("--as-of", "trend sets its own dates", "use --from, --to and --step")
-    chart = _picture_path(plot, "--plot") if plot is not None else None
+    chart = _picture_path(plot, "--plot", force) if plot is not None else None
     q = Query(ledger, None, known_at, position)
     metric = _choice(metric, TREND_METRICS, "--metric")
     if orgs and metric not in METRICS:
@@ -775,13 +777,12 @@ def _named_as(flags: dict[str, str]) -> Iterator[None]:
         raise
 
 
-def _picture_path(value: str, field: str) -> Path:
-    """A picture file to write: a known suffix (png, svg, pdf), in a folder that exists."""
-    from cli.audit import writable
+def _picture_path(value: str, field: str, force: bool = False) -> Output:
+    """A picture file to write: a known suffix (png, svg, pdf), checked as an output (``domain.files``)."""
     from projections.drawing import picture_format
 
     picture_format(value, field)
-    return writable(value, field)
+    return output_to(value, field, force=force)
 
 
 def _year(value: str, field: str) -> int:
@@ -861,6 +862,7 @@ def _tie(t: dict[str, Any]) -> dict[str, Any]:
 
 @network.command()
 @click.option("--out", required=True, metavar="FILE", help="Write the picture here: .png, .svg or .pdf.")
+@force_option
 @click.option(
     "--label",
     default="en",
@@ -878,6 +880,7 @@ def _tie(t: dict[str, Any]) -> dict[str, Any]:
 def draw(
     ledger: Ledger,
     out: str,
+    force: bool,
     label: str,
     size_by: str,
     layout: str,
@@ -893,7 +896,7 @@ def draw(
     from projections.engines import METRICS
     from projections.layout import LAYOUTS
 
-    target = _picture_path(out, "--out")
+    target = _picture_path(out, "--out", force)
     q = Query(ledger, as_of, known_at, position)
     options = dict(
         label=_choice(label, LABELS, "--label"),
@@ -909,6 +912,7 @@ def draw(
 
 @network.command()
 @click.option("--out", required=True, metavar="FILE", help="Write the page here (.html).")
+@force_option
 @click.option("--layout", default="spring", show_default=True, metavar=LAYOUT_HELP, help="Where organisations go.")
 @click.option("--seed", default="0", show_default=True, metavar="N", help="Seed of the layout (same seed, same page).")
 @network_options
@@ -916,6 +920,7 @@ def draw(
 def html(
     ledger: Ledger,
     out: str,
+    force: bool,
     layout: str,
     seed: str,
     as_of: str | None,
@@ -928,11 +933,10 @@ def html(
     The page opens on --as-of; its slider stops on every date on which the
     network changes. It loads nothing from the network.
     """
-    from cli.audit import writable
     from projections.layout import LAYOUTS
     from projections.webpage import page_path, write_page
 
-    target = writable(str(page_path(out, "--out")), "--out")
+    target = output_to(str(page_path(out, "--out")), "--out", force=force)
     q = Query(ledger, as_of, known_at, position)
     layout = _choice(layout, LAYOUTS, "--layout")
     number = count(seed, "--seed") or 0
@@ -961,8 +965,10 @@ def rebuild(ledger: Ledger) -> None:
         events, seconds = ledger.count(), time.perf_counter() - started
         nodes, edges = graph.number_of_nodes(), graph.number_of_edges()
     click.echo(
-        f"rebuilt the network of '{ledger.name}': {events} events in {seconds:.3f} s "
-        f"({nodes} organisations, {edges} ties)"
+        terminal(
+            f"rebuilt the network of '{ledger.name}': {events} events in {seconds:.3f} s "
+            f"({nodes} organisations, {edges} ties)"
+        )
     )
 
 

@@ -35,15 +35,15 @@ from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 
-from domain.errors import StorageError
 from domain.events import Aggregate, LedgerEvent, project
 from domain.integrity.chain import ChainError
 from domain.mapper import encode
 from domain.session import Session, with_positions
-from domain.storage import Row, Transaction
+from domain.storage import Row, Transaction, index_damaged
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
+
 
 T = TypeVar("T")
 
@@ -183,11 +183,11 @@ class Bulk:
         except ChainError as exc:
             raise exc.refusal() from None
         except PersistenceError as exc:
-            raise StorageError("db", f"cannot write to {self.ledger.location}: {exc}", "") from None
+            raise self.ledger.write_failed(exc) from None
         except Exception as exc:  # the driver's own errors (sqlite3, psycopg)
             if type(exc).__module__.split(".")[0] not in ("sqlite3", "psycopg"):
                 raise
-            raise StorageError("db", f"cannot write to {self.ledger.location}: {exc}", "") from None
+            raise self.ledger.write_failed(exc) from None
         self.last = rows[-1].position
         return first
 
@@ -211,7 +211,10 @@ class Bulk:
             return None
         position, originator_id, version = found
         stored = self.recorder.select_stored(self.txn, originator_id)
-        event = self.mapper.decode(next(s for s in stored if s.originator_version == version))
+        row = next((s for s in stored if s.originator_version == version), None)
+        event = self.mapper.decode(row) if row is not None else None
+        if event is None or event.event_id != event_id:  # an index row the ledger did not write
+            raise index_damaged(event_id, position, "no such event" if event is None else f"event {event.event_id}")
         if len(self.found) >= BULK_FOUND:
             self.found.clear()
         self.found[key] = (position, event)

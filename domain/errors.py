@@ -16,6 +16,9 @@ returns for it:
 - ``ConflictError`` (exit 1): concurrent writers kept changing the same
   aggregate and the retries ran out.
 - ``StorageError`` (exit 2): the ledger's storage cannot be opened or read.
+- ``DamagedError`` (exit 1): the storage holds what the ledger did not write, or
+  cannot read back what it holds (an event that does not decode, an index row
+  that names another event): the error names the first bad position.
 
 >>> error = InputError("effective", "invalid date '2019-02-30'", "use YYYY, YYYY-MM or YYYY-MM-DD")
 >>> str(error)
@@ -98,3 +101,10 @@ class StorageError(LedgerError):
 
     exit_code = 2
     default_code = "storage"
+
+
+class DamagedError(LedgerError):
+    """The storage holds something the ledger cannot trust or read back: exit code 1."""
+
+    exit_code = 1
+    default_code = "ledger.damaged"

@@ -37,16 +37,27 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Mapper, OperationalError, PersistenceError
+from eventsourcing.persistence import IntegrityError, Mapper, OperationalError, PersistenceError, StoredEvent
 from pydantic import ValidationError
 
 from domain.commands.methods import LedgerCommands
-from domain.errors import ConflictError, InputError, RuleViolation, StorageError
+from domain.errors import ConflictError, DamagedError, InputError, RuleViolation, StorageError
 from domain.events import Aggregate, LedgerEvent, Meta, input_error, project, utc_now
 from domain.integrity.chain import ChainError
 from domain.mapper import PydanticMapper
 from domain.session import Outcome, Session, as_uuid, with_positions
-from domain.storage import SCHEMA_VERSION, LedgerRecorder, is_url
+from domain.storage import (
+    FULL_FIX,
+    SCHEMA_VERSION,
+    LedgerRecorder,
+    index_damaged,
+    is_disk_full,
+    is_url,
+    lock_budget,
+    locked_out,
+    stored_id,
+)
+from domain.values import control_free
 
 if TYPE_CHECKING:
     from domain.bulk import Bulk
@@ -54,7 +65,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: How many times a session is re-run after a write conflict before giving up.
+#: How many times a session is re-run after a write conflict before giving up (a lock held by another
+#: writer is waited for until ``domain.storage.lock_budget`` runs out instead).
 MAX_ATTEMPTS = 12
 
 
@@ -111,8 +123,15 @@ class Ledger(LedgerCommands):
         create: bool = False,
         name: str | None = None,
         ledger_id: str | None = None,
+        missing: str = "",
+        sign_key: str | os.PathLike[str] | None = None,
+        require_signatures: bool = False,
     ) -> None:
         self.actor = actor or default_actor()
+        #: Whether a new ledger requires every event signed (``init --require-signatures``).
+        self._require_signatures = require_signatures
+        #: The fix of the error for a ledger that does not exist (the caller's words: its flags).
+        self._missing = missing
         #: What the ledger was opened on, as given (a PostgreSQL URL may hold a password: never print
         #: it; print ``location``).
         self.target = str(path)
@@ -125,17 +144,24 @@ class Ledger(LedgerCommands):
             if hasattr(self, "app"):  # refused after connecting: leave no connection (nor SQLite's -wal file) behind
                 self.app.close()
             raise
+        if sign_key is not None:
+            from domain.integrity.signatures import load_signer
+
+            signer = load_signer(sign_key)
+            self.recorder.signer = signer  # every event this ledger writes is signed
         self.closed = False
         Ledger.open_count += 1
 
     def _open(self, path: str | os.PathLike[str], create: bool, name: str | None, ledger_id: str | None) -> None:
         """Connect, create the ledger if asked and needed, read its meta, check its schema version."""
+        if name is not None:
+            control_free(name, "name")  # shown in every report and page: no control characters
         if is_url(path):
             self.path: Path | None = None
             self.location = self._open_postgres(str(path), create)
             is_new = not self.recorder.exists()
             if is_new and not create:
-                fix = "create one with 'netledger init --database-url URL'"
+                fix = self._missing or "create one with 'netledger init --database-url URL'"
                 raise StorageError("database-url", f"no ledger in {self.location}", fix)
             if is_new:
                 self._create_postgres_tables()
@@ -145,9 +171,8 @@ class Ledger(LedgerCommands):
             self.location = str(self.path)
             is_new = not self.path.exists() or self.path.stat().st_size == 0
             if is_new and not create:
-                raise StorageError(
-                    "db", f"no ledger at {self.path}", "create one with 'netledger init', or pass --db PATH"
-                )
+                fix = self._missing or "create one with 'netledger init', or pass --db PATH"
+                raise StorageError("db", f"no ledger at {self.path}", fix)
             if is_new and not self.path.parent.exists():
                 raise StorageError("db", f"folder {self.path.parent} does not exist", "create it first")
             self._open_sqlite(is_new)
@@ -168,7 +193,9 @@ class Ledger(LedgerCommands):
                         "name": name or default_name,
                         "ledger_id": ledger_id or str(uuid4()),
                         "schema_version": str(SCHEMA_VERSION),
+                        "created_schema": str(SCHEMA_VERSION),
                         "created_at": utc_now().isoformat(),
+                        **({"require_signatures": "yes"} if self._require_signatures else {}),
                     }
                 )
             self.meta = self.recorder.get_meta()
@@ -193,6 +220,8 @@ class Ledger(LedgerCommands):
             "SQLITE_DBNAME": str(self.path),
             "APPLICATION_RECORDER_TOPIC": "domain.storage.sqlite:LedgerSQLiteRecorder",
             "CREATE_TABLE": "y" if is_new else "n",
+            # Each wait for the write lock; the retries stop when ``lock_budget`` runs out.
+            "SQLITE_LOCK_TIMEOUT": str(max(1, int(min(5.0, lock_budget())))),
         }
         try:
             self.app = _App(env=env)
@@ -216,6 +245,16 @@ class Ledger(LedgerCommands):
             from domain.storage.postgres import redact
 
             return StorageError("database-url", f"cannot read the ledger in {self.location}: {redact(message)}", "")
+        if is_disk_full(message) or "disk i/o error" in message.lower():
+            import shutil
+
+            free = shutil.disk_usage(self.path.parent).free
+            return StorageError(
+                "db",
+                f"cannot open {self.location}: the storage failed writing ({message}); its disk may be full "
+                f"({free:,} bytes free) or a file size limit reached",
+                "free some space, or check the disk; nothing was written",
+            )
         if "readonly" in message or "unable to open" in message:
             return StorageError(
                 "db",
@@ -273,11 +312,32 @@ class Ledger(LedgerCommands):
         """``sqlite`` or ``postgresql``."""
         return "sqlite" if self.path is not None else "postgresql"
 
+    def require_writable(self) -> None:
+        """A write needs the current schema and, on a ledger that requires signatures, a signing key."""
+        self.require_current_schema()
+        if self.meta.get("require_signatures") == "yes" and self.recorder.signer is None:
+            raise RuleViolation(
+                "sign-key",
+                f"{self.location} requires every event signed",
+                "give --sign-key KEY (or set NETLEDGER_SIGN_KEY) with your key from 'netledger keygen'",
+            )
+
     def require_current_schema(self) -> None:
         if self.needs_migration:
+            from domain.integrity.meta import set_back
+
+            version = self.meta.get("schema_version")
+            altered = set_back(self.meta)
+            if altered is not None:
+                raise RuleViolation(
+                    "db",
+                    f"{self.location} says schema {version} but {altered}",
+                    "its meta rows were altered: restore the ledger from a trusted export",
+                )
+            what = "predates the hash chain" if version == "1" else "predates the sealed meta rows"
             raise RuleViolation(
                 "db",
-                f"{self.location} predates the hash chain (schema {self.meta.get('schema_version')})",
+                f"{self.location} {what} (schema {version})",
                 "run 'netledger migrate' once, then try again",
             )
 
@@ -310,14 +370,17 @@ class Ledger(LedgerCommands):
         """
         from domain.bulk import Bulk
 
-        self.require_current_schema()
-        reason = ""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        self.require_writable()
+        deadline = time.monotonic() + lock_budget()
+        attempt = 0
+        while True:
+            attempt += 1
             with ExitStack() as stack:
                 try:
                     txn = stack.enter_context(self.recorder.begin(commit=commit))
-                except OperationalError as exc:
-                    reason = str(exc)
+                except OperationalError:
+                    if time.monotonic() >= deadline:
+                        raise locked_out() from None
                     time.sleep(min(2.0, 0.01 * 2**attempt) * random.uniform(0.5, 1.0))
                     continue
                 self._bulk = Bulk(self, txn)
@@ -328,9 +391,8 @@ class Ledger(LedgerCommands):
                 try:
                     stack.close()  # commit (or roll back a dry run) here, to say why it failed
                 except PersistenceError as exc:
-                    raise StorageError("db", f"cannot write to {self.location}: {exc}", "try again") from None
+                    raise self.write_failed(exc) from None
             return
-        raise ConflictError("db", f"the ledger stayed locked by another writer ({reason})", "try again")
 
     def run(self, work: Callable[[Session], T], *, event_ids: Collection[UUID] = ()) -> T:
         """Run *work* in a session and save what it did in one transaction, retrying conflicts.
@@ -338,11 +400,14 @@ class Ledger(LedgerCommands):
         *event_ids*: ids the work will look up; in a bulk they are checked in one query
         up front, so each unrecorded one costs no query of its own.
         """
-        self.require_current_schema()
+        self.require_writable()
         if self._bulk is not None:
             return self._bulk.run(work, event_ids)
         reason = ""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        deadline = time.monotonic() + lock_budget()
+        attempt = 0
+        while True:
+            attempt += 1
             session = Session(self._source)
             result = work(session)
             events = list(session.new_events.values())  # in the order the commands ran
@@ -352,17 +417,26 @@ class Ledger(LedgerCommands):
                 recordings = self.app.events.put(events)
             except IntegrityError as exc:
                 reason = f"another writer changed the same records ({exc})"
+                if attempt >= MAX_ATTEMPTS:
+                    raise ConflictError("", f"gave up after {MAX_ATTEMPTS} attempts: {reason}", "try again") from None
             except ChainError as exc:
                 raise exc.refusal() from None
             except OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise StorageError("db", f"cannot write to {self.location}: {exc}", "") from None
-                reason = "the database stayed locked by another writer"
+                    raise self.write_failed(exc) from None
+                if time.monotonic() >= deadline:
+                    raise locked_out() from None
             else:
                 positions = {r.domain_event.event_id: r.notification.id for r in recordings}  # type: ignore[attr-defined]
                 return with_positions(result, positions)
             time.sleep(min(2.0, 0.01 * 2**attempt) * random.uniform(0.5, 1.0))
-        raise ConflictError("", f"gave up after {MAX_ATTEMPTS} attempts: {reason}", "try again")
+
+    def write_failed(self, exc: Exception) -> StorageError:
+        """The error of a write the storage refused: a full disk says so, naming the file."""
+        message = " ".join(str(exc).split())
+        if is_disk_full(message):
+            return StorageError("db", f"cannot write to {self.location}: the disk is full ({message})", FULL_FIX)
+        return StorageError("db", f"cannot write to {self.location}: {message}", "")
 
     def meta_for(
         self,
@@ -400,7 +474,11 @@ class Ledger(LedgerCommands):
         return org if isinstance(org, Organisation) else None
 
     def find(self, event_id: UUID | str) -> tuple[int, LedgerEvent] | None:
-        """Position and event of the event with this id, or None."""
+        """Position and event of the event with this id, or None.
+
+        The index row is checked against the event at the position it names (the same
+        aggregate, version and event id): a row the ledger did not write is a ``DamagedError``.
+        """
         event_id = as_uuid(event_id, "event_id")
         if self._bulk is not None:
             return self._bulk.find(event_id)
@@ -408,16 +486,41 @@ class Ledger(LedgerCommands):
         if found is None:
             return None
         position, originator_id, version = found
-        stored = self.recorder.select_events(originator_id, gt=version - 1, lte=version)
-        return position, self.mapper.decode(stored[0])
+        content = self.recorder.event_at(position)
+        if content is None or stored_id(content[0]) != originator_id.hex or content[1] != version:
+            raise index_damaged(event_id, position, "no such event" if content is None else "another event")
+        _, _, topic, state = content
+        event = self.mapper.decode(StoredEvent(originator_id, version, topic, state))
+        if event.event_id != event_id:
+            raise index_damaged(event_id, position, f"event {event.event_id}")
+        return position, event
 
-    def events(self, after: int = 0, upto: int | None = None, page: int = 1000) -> Iterator[tuple[int, LedgerEvent]]:
-        """Every event in recorded order as ``(position, event)``, paging through the log."""
+    def events(
+        self,
+        after: int = 0,
+        upto: int | None = None,
+        page: int = 1000,
+        *,
+        on_damage: Callable[[int, DamagedError], None] | None = None,
+    ) -> Iterator[tuple[int, LedgerEvent]]:
+        """Every event in recorded order as ``(position, event)``, paging through the log.
+
+        An event that cannot be read is a ``DamagedError`` naming its position; with
+        *on_damage*, it is handed that error and skipped instead (``log --skip-damaged``).
+        """
         start = after
         while True:
             notifications = self.recorder.select_notifications(start, page, stop=upto, inclusive_of_start=False)
             for n in notifications:
-                yield n.id, self.mapper.decode(n)
+                try:
+                    event = self.mapper.decode(n)
+                except DamagedError as exc:
+                    damaged = DamagedError(f"position {n.id}", exc.problem, exc.fix)
+                    if on_damage is None:
+                        raise damaged from None
+                    on_damage(n.id, damaged)
+                    continue
+                yield n.id, event
             if len(notifications) < page:
                 return
             start = notifications[-1].id

@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
@@ -29,13 +30,15 @@ from uuid import UUID
 
 from eventsourcing.persistence import (
     Mapper,
-    MapperDeserialisationError,
     StoredEvent,
     Transcoder,
 )
 from eventsourcing.utils import get_topic, resolve_topic
+from pydantic import ValidationError
 
+from domain.errors import DamagedError
 from domain.events import LedgerEvent
+from domain.values import STORED
 
 
 @dataclass(frozen=True)
@@ -76,18 +79,22 @@ class PydanticMapper(Mapper[UUID]):
         return self.decode(stored_event)
 
     def decode(self, stored_event: StoredEvent) -> LedgerEvent:
-        """The event of a stored row: its topic's class, its state upcast, then validated."""
-        cls = cast(type[LedgerEvent], resolve_topic(stored_event.topic))
+        """The event of a stored row: its topic's class, its state upcast, then validated.
+
+        A row that does not give an event (an unknown topic, bytes that are not JSON, a state
+        the model refuses) is a ``DamagedError``: the ledger never writes one, so someone else did.
+        """
         try:
+            cls = event_class(stored_event.topic)
             state = self.transcoder.decode(stored_event.state)
-        except ValueError as exc:
-            raise MapperDeserialisationError(
-                f"stored event {stored_event.originator_id} v{stored_event.originator_version}: {exc}"
-            ) from exc
-        upcast(cls, state)
-        state["originator_id"] = stored_event.originator_id
-        state["originator_version"] = stored_event.originator_version
-        return cls.model_validate(state)
+            if not isinstance(state, dict):
+                raise ValueError("the stored state is not a JSON object")
+            upcast(cls, state)
+            state["originator_id"] = stored_event.originator_id
+            state["originator_version"] = stored_event.originator_version
+            return cls.model_validate(state, context=STORED)
+        except Exception as exc:  # anything: the row was not written by the ledger
+            raise unreadable(stored_event, exc) from None
 
 
 #: What the stored state leaves out: the row's own columns.
@@ -110,6 +117,48 @@ def encode(event: LedgerEvent) -> tuple[str, bytes]:
     topic, tail = topic_of(type(event))
     state = event.__pydantic_serializer__.to_json(event, exclude=_NOT_STATE)
     return topic, state[:-1] + tail if tail != b"}" else state
+
+
+def event_class(topic: str) -> type[LedgerEvent]:
+    """The event class a stored topic names; ``ValueError`` for anything else.
+
+    Only modules of ``domain`` are imported to find out (a topic naming a module already
+    loaded imports nothing): a stored topic naming any other module is refused before
+    anything is imported.
+    """
+    if not isinstance(topic, str):
+        raise ValueError("the topic is not text")
+    module = topic.partition(":")[0]
+    if not (module.startswith("domain.") or module in sys.modules):
+        raise ValueError(f"the topic {topic[:80]!r} names no event class of the ledger")
+    try:
+        cls = resolve_topic(topic)
+    except Exception as exc:
+        raise ValueError(f"the topic {topic[:80]!r} names no event class ({type(exc).__name__})") from None
+    if not (isinstance(cls, type) and issubclass(cls, LedgerEvent) and cls.type_name):
+        raise ValueError(f"the topic {topic[:80]!r} names no event class of the ledger")
+    return cls
+
+
+def unreadable(stored: StoredEvent, exc: Exception) -> DamagedError:
+    """The error of a stored row that gives no event, with pydantic's or the decoder's first complaint."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        reason = f"{where}: {first['msg']}" if where else first["msg"]
+    else:
+        reason = str(exc) or type(exc).__name__
+    reason = " ".join(reason.split())[:200]
+    return DamagedError(
+        "db",
+        f"the stored event {stored_id_text(stored.originator_id)} v{stored.originator_version} cannot be read "
+        f"({reason})",
+        "run 'netledger verify' to see the damage; 'netledger log --skip-damaged' reads around it",
+    )
+
+
+def stored_id_text(originator_id: Any) -> str:
+    return str(originator_id)[:40]
 
 
 def event_id_of(stored: StoredEvent) -> str:

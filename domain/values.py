@@ -26,6 +26,7 @@ from pydantic import (
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
+    ValidationInfo,
 )
 from pydantic_core import core_schema
 
@@ -233,7 +234,7 @@ _ID_RE = re.compile(r"([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*):(\S(?:.*\S)?)")
 
 def _check_identifier(value: str) -> str:
     m = _ID_RE.fullmatch(value)
-    if not m or len(value) > 200 or "\x00" in value or not _utf8(value):
+    if not m or len(value) > 200 or _CONTROL.search(value) or not _utf8(value):
         raise ValueError(f"invalid identifier {value!r}: expected SCHEME:ID, e.g. KR-BRN:4028224197")
     return f"{m.group(1).upper()}:{m.group(2)}"
 
@@ -301,7 +302,9 @@ def _check_amount(value: Decimal) -> Decimal:
         raise ValueError(f"amount {value} is too large (at most 18 digits before the point)")
     if value and value.adjusted() < -6:  # checked before normalize(), which would round 1E-999999999 to 0
         raise ValueError(f"amount {value} has more than 6 decimal places")
-    # One spelling per number, so '1000', '1000.0' and '1e3' are the same fact.
+    # One spelling per number, so '1000', '1000.0' and '1e3' are the same fact, and zero is '0' ('-0.0' too).
+    if not value:
+        return Decimal(0)
     value = value.normalize()
     if value == value.to_integral_value():
         return value.quantize(Decimal(1))
@@ -325,6 +328,15 @@ Text = Annotated[str, Field(min_length=1, max_length=10_000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=500)]
 
 
+#: Control characters (C0, DEL, C1): a name holding ``\r`` or an escape sequence can hide or rewrite
+#: a terminal line. Refused in every text given as input; a long text may hold line breaks.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+#: The validation context of events read back from storage (``domain.mapper``): a text recorded before
+#: control characters were refused stays readable (outputs escape them, ``cli/output.py``).
+STORED = {"stored": True}
+
+
 def _no_nul(value: str) -> str:
     """Text the ledger can store: no NUL, and no lone surrogate (it has no UTF-8 bytes).
 
@@ -345,10 +357,46 @@ def _no_nul(value: str) -> str:
 SURROGATE_PROBLEM = "text must not contain lone surrogates (write the character itself, not half of a UTF-16 pair)"
 
 
+def _no_control(pattern: re.Pattern[str], what: str) -> Any:
+    def check(value: str, info: ValidationInfo) -> str:
+        if value.isprintable():  # most text: nothing to look for
+            return value
+        _no_nul(value)
+        if info.context is None or not info.context.get("stored"):
+            found = pattern.search(value)
+            if found is not None:
+                shown = found.group().encode("unicode_escape").decode("ascii")
+                raise ValueError(f"text must not contain control characters ({shown} found; {what})")
+        return value
+
+    return check
+
+
+def control_free(value: str, field: str) -> str:
+    """*value* if it holds no control character, else an ``InputError`` naming *field* (for plain strings).
+
+    >>> control_free("POSTECH", "name")
+    'POSTECH'
+    >>> control_free("a" + chr(27) + "[2K", "name")
+    Traceback (most recent call last):
+    ...
+    domain.errors.InputError: name: text must not contain control characters (\\x1b found; no line breaks)
+    """
+    found = _CONTROL.search(value)
+    if found is not None:
+        shown = found.group().encode("unicode_escape").decode("ascii")
+        raise InputError(field, f"text must not contain control characters ({shown} found; no line breaks)")
+    return value
+
+
 # The lengths first: pydantic-core checks them as it reads the text; after a Python validator they would
 # be two more Python calls per text.
-CleanText = Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_no_nul)]
-CleanShortText = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_no_nul)]
+CleanText = Annotated[
+    str, Field(min_length=1, max_length=10_000), AfterValidator(_no_control(_CONTROL_BUT_NEWLINE, "only line breaks"))
+]
+CleanShortText = Annotated[
+    str, Field(min_length=1, max_length=500), AfterValidator(_no_control(_CONTROL, "no line breaks"))
+]
 
 
 class Party(BaseModel):

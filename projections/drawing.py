@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from domain.errors import InputError
+from domain.files import Output
 from domain.organisation import SECTORS
 from projections.centrality import scores_of
 from projections.engines import METRICS, TIE_TYPES, When, check_choice, check_tie_types, network_on, simple_graph, ties
@@ -301,6 +302,7 @@ def draw(
             parse_math=False,
         )
         legends = _legends(figure, ax, network, keys, pairs, values, factor, size_by)
+        as_text(figure)
     return Drawing(
         figure,
         nodes,
@@ -413,6 +415,22 @@ def _area(score: float, scores: Iterable[float]) -> float:
     if high <= low:
         return (SMALLEST + LARGEST) / 4
     return SMALLEST + (LARGEST - SMALLEST) * (score - low) / (high - low)
+
+
+def as_text(figure: Figure) -> Figure:
+    """Draw every text of *figure* as it is: names are data, never parsed as mathtext (``$...$``).
+
+    >>> from matplotlib.figure import Figure
+    >>> f = Figure()
+    >>> _ = f.suptitle("Costs $" + chr(92) + "notacommand$ and $5")
+    >>> as_text(f).texts[0].get_parse_math()
+    False
+    """
+    from matplotlib.text import Text
+
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
+    return figure
 
 
 def _wrap(text: str, width: int = 22) -> str:
@@ -552,6 +570,7 @@ def plot_trend(
         ax.set_title(title or f"{metric} by {step}", loc="left")
         if columns:
             ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
+        as_text(figure)
     return figure
 
 
@@ -580,21 +599,16 @@ def plot_resilience(curve: Sequence[dict[str, Any]], attack: str, *, title: str 
     return figure
 
 
-def save(figure: Figure, path: str | Path) -> Path:
-    """Write *figure* to *path* in the format its suffix names, atomically (nothing is left on failure).
+def save(figure: Figure, path: str | Path | Output) -> Path:
+    """Write *figure* to *path* in the format its suffix names (``domain.files.Output``: atomically
+    for a regular file, nothing left on failure; a special file written directly).
 
-    The file is written beside *path* and renamed over it once complete; PNG,
-    SVG and PDF carry no creation date, so the same picture gives the same bytes.
+    PNG, SVG and PDF carry no creation date, so the same picture gives the same bytes.
     """
-    target = Path(path)
-    fmt = picture_format(target)
-    partial = target.with_name(f".{target.name}.partial")
+    target = path if isinstance(path, Output) else Output.of(path)
+    fmt = picture_format(target.path)
     metadata: dict[str, Any] = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
-    try:
-        with korean_text():
-            figure.savefig(partial, format=fmt, dpi=150, metadata=metadata, facecolor="white")
-        partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return target
+    as_text(figure)  # whoever made the figure, its names are drawn as text
+    with korean_text(), target.open(binary=True) as out:
+        figure.savefig(out, format=fmt, dpi=150, metadata=metadata, facecolor="white")
+    return target.path

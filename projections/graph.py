@@ -121,7 +121,8 @@ def utc_key(when: datetime) -> str:
     """
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: glibc's %Y writes the year 999 as "999", which sorts after "2026".
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def change_order(entry: Compact) -> tuple[str, int]:

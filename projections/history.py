@@ -54,12 +54,12 @@ def periods(start: int, end: int, *, step: str = "year") -> list[tuple[str, str]
     found = []
     for year in range(start, end + 1):
         if step == "year":
-            found.append((str(year), f"{year}-12-31"))
+            found.append((f"{year:04d}", f"{year:04d}-12-31"))  # zero-padded: 0999, as ISO dates are
             continue
         for quarter in range(1, 5):
             month = 3 * quarter
             last = calendar.monthrange(year, month)[1]
-            found.append((f"{year}-Q{quarter}", f"{year}-{month:02d}-{last:02d}"))
+            found.append((f"{year:04d}-Q{quarter}", f"{year:04d}-{month:02d}-{last:02d}"))
     return found
 
 

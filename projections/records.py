@@ -33,15 +33,17 @@ operation                 tie type       event classes
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import get_topic
 
 from domain.agreement import Agreement
+from domain.errors import DamagedError
 from domain.events import LedgerEvent
-from domain.mapper import upcast
+from domain.mapper import PydanticMapper, event_class, upcast
 from domain.organisation import Organisation
 from domain.partnership import Partnership
 from domain.provenance import ImportRecord
@@ -80,6 +82,26 @@ class UnknownEventError(LookupError):
     """A stored topic names no event class the fold knows how to fold."""
 
 
+#: What a fold raises on a stored row it cannot read (then ``first_damage`` names the position).
+UNREADABLE = (ValueError, LookupError, TypeError, AttributeError)
+
+
+def first_damage(rows: Sequence[Row], exc: BaseException) -> DamagedError:
+    """The ``DamagedError`` of the first of *rows* that is not a readable event (the strict mapper's
+    verdict), or of the whole page when each reads but the fold still failed on them."""
+    mapper = PydanticMapper()
+    for row in rows:
+        try:
+            mapper.decode(row)  # type: ignore[arg-type]
+        except DamagedError as damaged:
+            return DamagedError(f"position {row.id}", damaged.problem, damaged.fix)
+    where = f"positions {rows[0].id}-{rows[-1].id}" if rows else "db"
+    reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+    return DamagedError(
+        where, f"the network cannot be built from these events ({reason})", "run 'netledger verify --deep'"
+    )
+
+
 @dataclass(frozen=True)
 class EventOp:
     """How the fold treats one event class."""
@@ -108,9 +130,9 @@ def op_for_topic(topic: str) -> EventOp:
     entry = OPS_BY_TOPIC.get(topic)
     if entry is None:
         try:
-            cls = resolve_topic(topic)
-        except Exception as exc:
-            raise UnknownEventError(f"stored topic {topic!r} names no importable class ({exc})") from None
+            cls = event_class(topic)  # only modules of ``domain`` are ever imported to find out
+        except ValueError as exc:
+            raise UnknownEventError(f"stored topic {topic[:80]!r}: {exc}") from None
         entry = OPS_BY_CLASS.get(cls)
         if entry is None:
             raise UnknownEventError(f"the network fold does not know the event class of topic {topic!r}")

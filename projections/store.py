@@ -50,6 +50,7 @@ import networkx as nx
 from domain.collector import paused_gc
 from domain.ledger import Ledger
 from projections.graph import FOLD_VERSION, NetworkFold
+from projections.records import UNREADABLE, first_damage
 
 MAGIC = b"NLGRAPH\x00"
 #: Version of the file layout (the fold's own version is ``FOLD_VERSION``).
@@ -153,7 +154,10 @@ class NetworkStore:
         rows = self.ledger.recorder.select_notifications(position, 1, stop=position, inclusive_of_start=True)
         if not rows or rows[0].id != position:
             return None
-        return str(json.loads(rows[0].state)["event_id"])
+        try:
+            return str(json.loads(rows[0].state)["event_id"])
+        except UNREADABLE:  # a damaged row: the cache is not used, and folding the log names the damage
+            return None
 
     def _fold_log(self, fold: NetworkFold, upto: int, known_at: datetime | None = None) -> tuple[int, bool]:
         """Fold the rows after ``fold.position`` up to *upto*; returns (events folded, whether any was skipped)."""
@@ -165,7 +169,10 @@ class NetworkStore:
                 rows = recorder.select_notifications(start, PAGE, stop=upto, inclusive_of_start=False)
                 if not rows:
                     break
-                n = fold.apply_rows(rows, known_at=known_at)
+                try:
+                    n = fold.apply_rows(rows, known_at=known_at)
+                except UNREADABLE as exc:
+                    raise first_damage(rows, exc) from None
                 folded += n
                 skipped += len(rows) - n
                 start = rows[-1].id

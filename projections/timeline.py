@@ -44,7 +44,7 @@ from domain.provenance import ImportRecord
 from domain.records import HEADER, payload_fields, to_record
 from domain.support import Support
 from domain.values import PartialDate, event_day, query_day
-from projections.records import op_for_topic
+from projections.records import UNREADABLE, first_damage, op_for_topic
 
 #: What a fact says an event does.
 CREATED, CHANGED, DISSOLVED, CLOSED = "created", "changed", "dissolved", "closed"
@@ -124,11 +124,14 @@ def facts_from_rows(ledger: Ledger, *, position: int | None = None, known_at: da
     while True:
         rows = ledger.recorder.select_notifications(start, 10_000, stop=position, inclusive_of_start=False)
         for row in rows:
-            state = json.loads(row.state)
-            if known_at is not None and datetime.fromisoformat(state["recorded_at"]) > known_at:
-                continue
-            cls = op_for_topic(row.topic).cls
-            found.append(_fact(row.id, state["event_id"], str(row.originator_id), cls, state))
+            try:
+                state = json.loads(row.state)
+                if known_at is not None and datetime.fromisoformat(state["recorded_at"]) > known_at:
+                    continue
+                cls = op_for_topic(row.topic).cls
+                found.append(_fact(row.id, str(state["event_id"]), str(row.originator_id), cls, state))
+            except UNREADABLE as exc:
+                raise first_damage([row], exc) from None
         if len(rows) < 10_000:
             return found
         start = rows[-1].id
@@ -407,7 +410,7 @@ def table_row(position: int, event: LedgerEvent, status: str = "") -> dict[str, 
         "type": event.type_name,
         "what": summary(event),
         "status": status,
-        "recorded_at": event.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "recorded_at": event.recorded_at.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds"),
         "recorded_by": event.recorded_by,
     }
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -37,6 +38,7 @@ from typing import Any
 import networkx as nx
 
 from domain.errors import InputError
+from domain.files import Output
 from domain.organisation import SECTORS
 from projections.drawing import TIE_STYLES, sector_colour
 from projections.engines import TIE_TYPES, When, check_tie_types
@@ -237,6 +239,9 @@ def _stops(graph: nx.MultiDiGraph, types: tuple[str, ...] | None, day: str) -> t
     return stops, dates.index(day)
 
 
+_PLACEHOLDER = re.compile(r"\{\{(TITLE|STYLE|SCRIPT|DATA)\}\}")
+
+
 def _asset(name: str) -> str:
     return (resources.files("projections") / "webpage" / name).read_text(encoding="utf-8")
 
@@ -244,15 +249,14 @@ def _asset(name: str) -> str:
 def render(data: dict[str, Any]) -> str:
     """The page for *data* (from :func:`page_data`): one HTML document, everything inlined."""
     title = f"{data['ledger']}: the network as of {data['as_of']}"  # the page's script updates it with the slider
-    page = _asset("page.html")
-    for placeholder, value in (
-        ("{{TITLE}}", html.escape(title)),
-        ("{{STYLE}}", _inline(_asset("viewer.css"), "style")),
-        ("{{SCRIPT}}", _inline(_asset("viewer.js"), "script")),
-        ("{{DATA}}", script_json(data)),
-    ):
-        page = page.replace(placeholder, value)
-    return page
+    values = {
+        "TITLE": html.escape(title),
+        "STYLE": _inline(_asset("viewer.css"), "style"),
+        "SCRIPT": _inline(_asset("viewer.js"), "script"),
+        "DATA": script_json(data),
+    }
+    # One pass over the template: a placeholder inside a value (a ledger named "{{DATA}}") is data.
+    return _PLACEHOLDER.sub(lambda found: values[found.group(1)], _asset("page.html"))
 
 
 def _inline(text: str, element: str) -> str:
@@ -263,21 +267,16 @@ def _inline(text: str, element: str) -> str:
 
 def write_page(
     graph: nx.MultiDiGraph,
-    path: str | Path,
+    path: str | Path | Output,
     *,
     as_of: When,
     tie_types: Iterable[str] | None = None,
     layout: str = "spring",
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Write the page of *graph* to *path* (atomically: renamed into place once complete); returns its data."""
-    target = page_path(path)
+    """Write the page of *graph* to *path* (``domain.files.Output``: renamed into place once complete); its data."""
+    target = path if isinstance(path, Output) else Output.of(page_path(path))
+    page_path(target.path)
     data = page_data(graph, as_of=as_of, tie_types=tie_types, layout=layout, seed=seed)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        partial.write_text(render(data), encoding="utf-8")
-        partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    target.write(render(data))
     return data

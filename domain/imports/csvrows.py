@@ -11,6 +11,7 @@ Columns may come in any order; an unknown column rejects the file.
   items separated by ``;``: ``postech:member;rist:member``.
 - Without an ``event_id`` the id is derived from the row's content (its type
   and every non-empty cell), so importing the same file again writes nothing.
+- Lines and cells are read within ``domain.limits`` (``MAX_LINE``, ``MAX_FIELD``).
 
 >>> csv_columns("partnership.formed")
 ['event_id', 'aggregate_id', 'effective', 'source', 'note', 'parties', 'title']
@@ -29,6 +30,7 @@ from uuid import UUID, uuid5
 from domain.errors import InputError, LedgerError
 from domain.imports.pipeline import Command, Item, Problem
 from domain.ledger import Ledger
+from domain.limits import MAX_FIELD, lines
 from domain.records import TYPE_NAMES, draft_event_ids, draft_of, event_type, payload_fields
 
 ENVELOPE_COLUMNS = ("event_id", "aggregate_id", "effective", "source", "note")
@@ -52,8 +54,9 @@ def csv_items(ledger: Ledger, stream: IO[bytes], type_name: str | None = None) -
     if type_name is not None and type_name not in TYPE_NAMES:
         raise InputError("type", f"unknown event type {type_name!r}", f"use one of: {', '.join(sorted(TYPE_NAMES))}")
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    csv.field_size_limit(MAX_FIELD)
     try:
-        yield from _rows(ledger, csv.reader(text), type_name)
+        yield from _rows(ledger, csv.reader(line for _, line in lines(text)), type_name)
     finally:
         text.detach()  # the caller owns (and closes) the binary stream
 
@@ -74,6 +77,9 @@ def _rows(ledger: Ledger, reader: Any, type_name: str | None) -> Iterator[Item]:
         except UnicodeDecodeError:
             raise InputError("file", f"line {reader.line_num + 1} is not valid UTF-8", "save as UTF-8") from None
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                too_long = f"line {reader.line_num}: a cell is longer than {MAX_FIELD:,} bytes"
+                raise InputError("file", too_long, "check the quoting; texts hold at most 10,000 characters") from None
             raise InputError("file", f"line {reader.line_num}: {exc}", "check the quoting") from None
         number = reader.line_num
         if not any(v.strip() for v in values):

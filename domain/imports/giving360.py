@@ -32,7 +32,9 @@ Mapping (the reverse of ``projections.exports.org_id``):
   ``44337.13``: see ``_penny``) and ``currency``, ``effective`` = the day of ``awardDate``, ``planned_start`` /
   ``planned_end`` from ``plannedDates[0]`` ``startDate`` / ``endDate`` when given,
   ``title``, ``description``, ``reference`` = the grant id and ``source`` = its
-  ``dataSource`` when given. ``grantProgramme`` is not imported.
+  ``dataSource`` when given. ``grantProgramme`` is not imported. In names and titles line
+  ends and tabs become spaces; in a description ``\\r\\n`` and ``\\r`` become ``\\n`` and
+  tabs spaces (the ledger refuses other control characters: ``domain.values``).
 - Event ids are ``uuid5`` of a fixed namespace and the grant id (the organisation id
   for a registration), so importing a file again writes nothing, and importing a
   file that overlaps an earlier one writes only the new grants.
@@ -70,6 +72,7 @@ from domain.grantdata import TYPED, plain
 from domain.imports.pipeline import Command, Item, Problem
 from domain.imports.schema360 import grant_errors
 from domain.ledger import Ledger
+from domain.limits import JsonGuard
 from domain.organisation import SECTORS, Organisation, organisation_id
 from domain.records import draft
 from domain.support import Support
@@ -114,7 +117,10 @@ def iter_grants(stream: IO[bytes]) -> Iterator[Any]:
     import ijson  # type: ignore[import-untyped]
 
     head = stream.read(3)
-    source = _Prefixed(b"" if head == b"\xef\xbb\xbf" else head, stream)  # a UTF-8 BOM is allowed
+    # A UTF-8 BOM is allowed; the guard refuses nesting, texts, numbers and grants past ``domain.limits``
+    # before ijson parses them (its memory grows with the square of the depth).
+    prefixed = _Prefixed(b"" if head == b"\xef\xbb\xbf" else head, stream)
+    source = JsonGuard(prefixed, where="file", record_depth=3, record_noun="grant")
     found = False
     try:
         for grant in ijson.items(source, "grants.item", use_float=False):
@@ -306,13 +312,21 @@ def _fits(value: Any, fields: frozenset[str]) -> bool:
 
 #: Members ``support.awarded`` holds in its own fields (``giving360`` keeps ``awardDate`` as given).
 _OWN = frozenset({"id", "currency", "amountAwarded", "awardDate"})
-#: Texts the ledger types when they fit ``CleanShortText`` / ``CleanText``; else kept in ``original``.
-_TEXTS = {"title": 500, "description": 10_000}
+#: Texts the ledger types when they fit ``CleanShortText`` / ``CleanText`` (length, and the control
+#: characters each refuses: any in a title, all but line breaks in a description); else kept in ``original``.
+_TEXTS = {
+    "title": (500, re.compile(r"[\x00-\x1f\x7f-\x9f]")),
+    "description": (10_000, re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")),
+}
 
 
-def _fits_text(value: Any, limit: int) -> bool:
+def _fits_text(value: Any, rule: tuple[int, re.Pattern[str]]) -> bool:
+    limit, control = rule
     return (
-        isinstance(value, str) and 0 < len(value) <= limit and "\x00" not in value and (value.isascii() or _utf8(value))
+        isinstance(value, str)
+        and 0 < len(value) <= limit
+        and control.search(value) is None
+        and (value.isascii() or _utf8(value))
     )
 
 
@@ -505,6 +519,18 @@ def _country(value: Any) -> str | None:
     code = value.strip().upper()
     code = {"UK": "GB"}.get(code, code)
     return code if code in countries() else None
+
+
+def _one_line(text: str) -> str:
+    r"""A name or title: its line ends and tabs read as spaces (the ledger refuses them in short texts).
+
+    >>> _one_line(" Grant to\r\nExample\tTrust ")
+    'Grant to Example Trust'
+    """
+    return text.replace("\r\n", " ").translate(_SPACES).strip()
+
+
+_SPACES = str.maketrans({"\r": " ", "\n": " ", "\t": " "})
 
 
 def _short(value: Any) -> str | None:
@@ -741,7 +767,7 @@ class Giving360:
             )
         fields = dict(
             key=key,
-            name_en=org["name"],
+            name_en=org["name"] if _fits_text(org["name"], _TEXTS["title"]) else _one_line(org["name"]),
             sector=sector,
             identifiers=[identifier],
             locality=_short(org.get("addressLocality")),

@@ -5,7 +5,11 @@ Lines are read in chunks: each chunk is validated in one call
 and becomes one command per line, labelled with its event id. A chunk where any line
 has a problem is read again line by line (``domain.records.draft_of``), so every
 problem is named: a line that is not UTF-8 or not a JSON object is an ``unreadable``
-record, a record with a bad field a ``form`` problem.
+record, a record with a bad field a ``form`` problem. Every line is read within the
+bounds of ``domain.limits`` (its length and nesting checked before it is parsed), and
+a chunk holds at most ``CHUNK_BYTES`` of lines.
+
+``records`` reads the same format for ``append`` and ``restore``, refusing the first bad line.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
-from domain.errors import LedgerError
+from domain.errors import InputError, LedgerError
 from domain.imports.pipeline import Command, Item, Problem
 from domain.ledger import Ledger
+from domain.limits import CHUNK_BYTES, MAX_DEPTH, check_depth, lines
 from domain.records import RecordBatch, draft_event_ids, draft_of
 
 #: Lines validated in one call.
@@ -25,8 +30,18 @@ CHUNK = 1000
 
 def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | None, Problem | None]]:
     """``(line number, object, None)`` or ``(line number, None, problem)`` for each non-blank line."""
-    for number, raw in enumerate(stream, start=1):
+    for number, raw in lines(stream):
         yield from _read_line(number, raw)
+
+
+def records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, object)`` for each non-blank line; the first bad line is an ``InputError``."""
+    for number, record, problem in read_lines(stream):
+        if problem is not None:
+            fix = "write one JSON object per line" if "JSON" in problem.message else ""
+            raise InputError(f"line {number}", problem.message, fix)
+        assert record is not None
+        yield number, record
 
 
 def _read_line(number: int, raw: bytes) -> Iterator[tuple[int, dict[str, Any] | None, Problem | None]]:
@@ -38,6 +53,7 @@ def _read_line(number: int, raw: bytes) -> Iterator[tuple[int, dict[str, Any] | 
         return
     if not text.strip():
         return
+    check_depth(raw, f"line {number}")
     try:
         record = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
@@ -57,14 +73,19 @@ def jsonl_items(ledger: Ledger, stream: IO[bytes]) -> Iterator[Item]:
     """One ``Item`` per non-blank line of *stream*."""
     batch = RecordBatch(ledger.meta_for, ledger.actor)
     chunk: list[tuple[int, bytes]] = []
-    for number, raw in enumerate(stream, start=1):
+    size = 0
+    for number, raw in lines(stream):
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
+        if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+            check_depth(raw, f"line {number}")
         if not raw.isspace():  # a line ends with its line break: never empty
             chunk.append((number, raw))
-        if len(chunk) >= CHUNK:
+            size += len(raw)
+        if len(chunk) >= CHUNK or size >= CHUNK_BYTES:
             yield from _chunk_items(ledger, batch, chunk)
             chunk = []
+            size = 0
     yield from _chunk_items(ledger, batch, chunk)
 
 

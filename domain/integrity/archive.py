@@ -2,7 +2,10 @@
 
 The export is JSON Lines: a header line, then one line per event with the
 ledger's readable record (``domain.records.to_record``) plus the exact stored
-bytes (``topic``, ``state``) and both hashes. ``restore`` checks every hash as
+bytes (``topic``, ``state``) and both hashes, and for a signed event its
+signature (``signed_by``: the raw public key, ``signature``; both hex; see
+``domain.integrity.signatures``). A ledger that requires signatures says so in
+the header (``require_signatures``). ``restore`` checks every hash as
 it reads and refuses the file at the first bad record, before writing
 anything; the restored ledger keeps the original positions, ids, recorded
 times and ledger id, so it has the same chain head.
@@ -12,28 +15,38 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
 from domain.errors import InputError, RuleViolation
 from domain.integrity.chain import GENESIS, event_leaf, next_chain
 from domain.integrity.merkle import tree_root
 from domain.integrity.proofs import require_clean
+from domain.integrity.signatures import REQUIRED, required, verify_one
 from domain.integrity.verify import verify_log
 from domain.mapper import LedgerStoredEvent
 from domain.records import to_record
+from domain.storage import Row, stored_id
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
 
 FORMAT = "netledger-export-v1"
-HASHES = ("topic", "state", "leaf_hash", "chain_hash")
+HASHES = ("topic", "state", "leaf_hash", "chain_hash", "signed_by", "signature")
+
+
+class Export(NamedTuple):
+    """A checked export: its header, the events to store, and their signature rows."""
+
+    header: dict[str, Any]
+    stored: list[LedgerStoredEvent]
+    signatures: list[tuple[int, bytes, bytes]]
 
 
 def export_lines(ledger: Ledger) -> Iterator[dict[str, Any]]:
     """The header, then one record per event with its stored bytes and hashes."""
     report = require_clean(verify_log(ledger))
-    yield {
+    header: dict[str, Any] = {
         "format": FORMAT,
         "ledger": ledger.name,
         "ledger_id": report.ledger_id,
@@ -41,6 +54,10 @@ def export_lines(ledger: Ledger) -> Iterator[dict[str, Any]]:
         "head": report.head.hex(),
         "root": report.root.hex(),
     }
+    if required(ledger.meta):
+        header["require_signatures"] = True
+    yield header
+    signed = {int(p): (bytes(k), bytes(s)) for p, k, s in ledger.recorder.select_signatures(None, report.size)}
     # Only the events verified above: later appends belong to a later export.
     rows = ledger.recorder.select_raw_events(None, report.size)
     chain = ledger.recorder.select_chain(None, report.size)
@@ -49,13 +66,13 @@ def export_lines(ledger: Ledger) -> Iterator[dict[str, Any]]:
     ):
         record = to_record(position, event)
         record.update(topic=raw[3], state=raw[4].decode("utf-8"), leaf_hash=leaf.hex(), chain_hash=chain_hash.hex())
+        if position in signed:
+            record.update(signed_by=signed[position][0].hex(), signature=signed[position][1].hex())
         yield record
 
 
-def read_export(
-    lines: Iterable[tuple[int, dict[str, Any]]], mapper: Any
-) -> tuple[dict[str, Any], list[LedgerStoredEvent]]:
-    """Check a whole export (header, positions, hashes, readable fields); return what to store."""
+def read_export(lines: Iterable[tuple[int, dict[str, Any]]], mapper: Any) -> Export:
+    """Check a whole export (header, positions, hashes, signatures, readable fields); return what to store."""
     items = iter(lines)
     first = next(items, None)
     if first is None or first[1].get("format") != FORMAT:
@@ -63,6 +80,7 @@ def read_export(
     header = first[1]
     stored: list[LedgerStoredEvent] = []
     leaves: list[bytes] = []
+    signatures: list[tuple[int, bytes, bytes]] = []
     prev = GENESIS
     for number, record in items:
         where = f"line {number}"
@@ -89,6 +107,9 @@ def read_export(
         readable = to_record(position, mapper.to_domain_event(row))
         if readable != {k: v for k, v in record.items() if k not in HASHES}:
             raise RuleViolation(where, "the readable fields disagree with the stored bytes", "the export was altered")
+        signature = _signature(record, position, leaf, where, bool(header.get("require_signatures")))
+        if signature is not None:
+            signatures.append(signature)
         stored.append(row)
         leaves.append(leaf)
     root = tree_root(leaves)
@@ -99,19 +120,50 @@ def read_export(
             f"{header.get('size')} ending in {str(header.get('head'))[:16]}... (or its root differs)",
             "the export is truncated or altered",
         )
-    return header, stored
+    return Export(header, stored, signatures)
 
 
-def restore(ledger: Ledger, header: dict[str, Any], stored: list[LedgerStoredEvent]) -> dict[str, Any]:
-    """Write checked events into an empty ledger in one transaction; check the head matches."""
+def _signature(
+    record: dict[str, Any], position: int, leaf: bytes, where: str, must: bool
+) -> tuple[int, bytes, bytes] | None:
+    """The signature row of an exported event, checked against its leaf (None if it is not signed)."""
+    if "signed_by" not in record and "signature" not in record:
+        if must:
+            raise RuleViolation(where, f"the event at position {position} is not signed", "the export was altered")
+        return None
+    try:
+        public, signature = bytes.fromhex(record["signed_by"]), bytes.fromhex(record["signature"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(where, f"malformed signature ({exc})", "do not edit exports") from None
+    problem = verify_one(public, signature, leaf)
+    if problem is not None:
+        raise RuleViolation(where, f"position {position}: {problem}", "the export was altered")
+    return position, public, signature
+
+
+def restore(
+    ledger: Ledger,
+    header: dict[str, Any],
+    stored: list[LedgerStoredEvent],
+    signatures: list[tuple[int, bytes, bytes]] = (),  # type: ignore[assignment]
+) -> dict[str, Any]:
+    """Write checked events (and their signatures) into an empty ledger in one transaction; check the head."""
     if ledger.count():
         raise RuleViolation("db", f"{ledger.location} already holds {ledger.count()} events", "restore into a new file")
     identity = {"ledger_id": str(header["ledger_id"]), "name": str(header.get("ledger") or ledger.name)}
+    if header.get("require_signatures"):
+        identity[REQUIRED] = "yes"
     if any(ledger.meta.get(k) != v for k, v in identity.items()):
         ledger.recorder.replace_meta(identity)  # an empty ledger takes the exported ledger's identity
         ledger.meta = ledger.recorder.get_meta()
     if stored:
-        ledger.recorder.insert_events(stored)
+        rows = [
+            Row(n, stored_id(s.originator_id), s.originator_version, s.topic, s.state, str(s.event_id))
+            for n, s in enumerate(stored, start=1)
+        ]
+        with ledger.recorder.begin(commit=True) as txn:  # the events, chain, index and signatures: all or nothing
+            ledger.recorder.write(txn, rows)
+            ledger.recorder.write_signatures(txn, list(signatures))
     report = require_clean(verify_log(ledger))
     if report.head.hex() != header["head"]:  # pragma: no cover - every hash was checked before writing
         raise RuleViolation("header", "the restored chain head differs from the export's", "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -17,6 +18,7 @@ from domain.errors import InputError, RuleViolation
 from domain.integrity.chain import event_leaf
 from domain.integrity.checkpoint import Checkpoint
 from domain.integrity.merkle import inclusion_proof, verify_inclusion
+from domain.integrity.meta import identity
 from domain.integrity.verify import Report, verify_log
 
 if TYPE_CHECKING:
@@ -25,11 +27,26 @@ if TYPE_CHECKING:
 FORMAT = "netledger-inclusion-proof-v1"
 
 
-def checkpoint_of(ledger: Ledger) -> Checkpoint:
-    """An unsigned checkpoint of the ledger as it is now; refuses a ledger that does not verify."""
-    report = require_clean(verify_log(ledger))
+def checkpoint_of(ledger: Ledger, previous: Sequence[Checkpoint] = ()) -> Checkpoint:
+    """An unsigned checkpoint of the ledger as it is now.
+
+    Refuses a ledger that does not pass the deep check (``verify --deep``), and one that is not a
+    consistent extension of every *previous* checkpoint (the same ledger, every event they counted
+    still there and unchanged, the same identity): a signer never signs over a rewrite.
+    """
+    report = require_clean(verify_log(ledger, deep=True))
+    for old in previous:
+        checked = verify_log(ledger, old, beside=False)
+        if checked.problem is not None:
+            raise RuleViolation(
+                "checkpoint",
+                f"refusing to sign: the ledger is not a consistent extension of the checkpoint of size {old.size} "
+                f"signed {old.time}: {checked.problem}",
+                "find out what changed before signing: netledger verify --checkpoint FILE --public-key PUB",
+            )
     now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    return Checkpoint(ledger.name, report.ledger_id, report.size, report.root, report.head, now)
+    meta = identity(ledger.recorder.get_meta())
+    return Checkpoint(ledger.name, report.ledger_id, report.size, report.root, report.head, now, meta=meta)
 
 
 def require_clean(report: Report) -> Report:

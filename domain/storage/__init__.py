@@ -10,7 +10,10 @@ the connection pool), both writing the same three tables of their own in the
   writers recording one ``event_id`` twice;
 - ``event_chain``: the leaf and chain hash of every event
   (``domain.integrity.chain``), so no event ever exists without its hash;
-- ``ledger_meta``: the ledger's name, id and schema version.
+- ``event_signatures``: a writer's Ed25519 signature of each leaf, for a ledger
+  opened with a signing key (``domain.integrity.signatures``);
+- ``ledger_meta``: the ledger's name, id and schema version, sealed
+  (``domain.integrity.meta``).
 
 ``domain.storage.sqlite.LedgerSQLiteRecorder`` keeps them in one SQLite file,
 ``domain.storage.postgres.LedgerPostgresRecorder`` in a PostgreSQL database.
@@ -37,17 +40,23 @@ import os
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
 
+from domain.errors import ConflictError, DamagedError, InputError
 from domain.integrity.chain import ChainError, chain_rows
+
+if TYPE_CHECKING:
+    from domain.integrity.signatures import Signer
 
 #: Version of the ledger's own table layout, stored in ``ledger_meta``.
 #: 1: events and event_index. 2: adds the hash chain (``event_chain``) and
-#: append-only triggers; ``netledger migrate`` brings a version 1 ledger up.
-SCHEMA_VERSION = 2
+#: append-only triggers. 3: seals ``ledger_meta`` (``domain.integrity.meta``) and records
+#: ``created_schema``, adds ``event_signatures`` (``domain.integrity.signatures``). ``netledger migrate``
+#: brings a version 1 or 2 ledger up.
+SCHEMA_VERSION = 3
 
 
 def is_url(target: str | os.PathLike[str]) -> bool:
@@ -97,6 +106,53 @@ def chain_and_index(rows: Sequence[Row], head: tuple[int, bytes] | None) -> tupl
     return chain, index
 
 
+#: How long a writer waits for another writer's lock, in seconds, on either backend.
+LOCK_BUDGET = 70.0
+FULL_FIX = "free some space on its disk, then try again; nothing was written"
+
+
+def lock_budget() -> float:
+    """The lock budget: ``NETLEDGER_LOCK_TIMEOUT`` seconds if set, else ``LOCK_BUDGET``."""
+    value = os.environ.get("NETLEDGER_LOCK_TIMEOUT")
+    try:
+        budget = float(value) if value else LOCK_BUDGET
+    except ValueError:
+        raise InputError("NETLEDGER_LOCK_TIMEOUT", f"{value!r} is not a number of seconds", "e.g. 70") from None
+    return budget if budget > 0 else LOCK_BUDGET
+
+
+def locked_out() -> ConflictError:
+    """The one error of a writer that waited out the lock budget (SQLite and PostgreSQL alike)."""
+    return ConflictError(
+        "db",
+        f"the ledger stayed locked by another writer for {lock_budget():g} s",
+        "try again when the other writer is done",
+        code="db.locked",
+    )
+
+
+def is_disk_full(message: str) -> bool:
+    """Whether a storage error says the disk (or a file size limit) is full."""
+    text = message.lower()
+    return any(m in text for m in ("disk is full", "no space left", "disk full", "file too large", "quota"))
+
+
+def check_index_head(index_last: int | None, chain_last: int) -> None:
+    """Refuse (``ChainError``) to write where the index does not end with the chain: its next row would
+    collide with a row someone else wrote, or leave the index claiming events that are not there."""
+    if (index_last or 0) != chain_last:
+        raise ChainError(f"the event index ends at position {index_last or 0} but the hash chain at {chain_last}")
+
+
+def index_damaged(event_id: UUID, position: int, found: str) -> DamagedError:
+    """The error of an ``event_index`` row that does not name the event at its position."""
+    return DamagedError(
+        "event_index",
+        f"the index puts event {event_id} at position {position}, which holds {found}",
+        "the index was altered: run 'netledger verify'; restore the ledger from a trusted export",
+    )
+
+
 def stored_id(originator_id: UUID | str) -> str:
     """An aggregate id as stored: 32 lowercase hex digits.
 
@@ -108,6 +164,8 @@ def stored_id(originator_id: UUID | str) -> str:
 
 class LedgerRecorder(Protocol):
     """What ``Ledger``, the bulk, the verifier and the archive ask of a recorder (SQLite or PostgreSQL)."""
+
+    signer: Signer | None
 
     def begin(self, *, commit: bool) -> AbstractContextManager[Transaction]: ...
     def write(self, txn: Transaction, rows: Sequence[Row]) -> None: ...
@@ -136,13 +194,21 @@ class LedgerRecorder(Protocol):
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]: ...
     def max_notification_id(self) -> int | None: ...
-    def heads(self) -> tuple[int, int]: ...
+    def heads(self) -> tuple[int, int, int]: ...
     def select_chain(
         self, after: int | None = None, upto: int | None = None, page: int = 5000
     ) -> Iterator[tuple[Any, Any, Any, Any]]: ...
     def select_raw_events(
         self, after: int | None = None, upto: int | None = None, page: int = 2000
     ) -> Iterator[tuple[Any, Any, Any, Any, Any]]: ...
+    def select_index(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any, Any]]: ...
+    def select_signatures(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any]]: ...
+    def write_signatures(self, txn: Transaction, rows: Sequence[tuple[int, bytes, bytes]]) -> None: ...
+    def create_missing_tables(self) -> None: ...
     def leaf_at(self, position: int) -> Any: ...
     def event_at(self, position: int) -> tuple[Any, Any, Any, Any] | None: ...
     def count_events(self) -> int: ...
@@ -161,6 +227,7 @@ class PagedReads:
     PLACEHOLDER = "?"
     #: How statements name ``event_index`` (PostgreSQL fills in its schema).
     INDEX = "event_index"
+    SIGNATURES = "event_signatures"
 
     def _rows(
         self, statement: str, params: Sequence[Any] = (), txn: Transaction | None = None
@@ -176,6 +243,26 @@ class PagedReads:
         self, after: int | None = None, upto: int | None = None, page: int = 2000
     ) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
         raise NotImplementedError
+
+    def select_index(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any, Any]]:
+        """Index rows ``(position, event_id, originator_id, version)`` in position order, as stored, paged."""
+        yield from self._paged(
+            f"SELECT position, event_id, originator_id, originator_version FROM {self.INDEX}",
+            "position",
+            after,
+            upto,
+            page,
+        )
+
+    def select_signatures(
+        self, after: int | None = None, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[Any, Any, Any]]:
+        """Signature rows ``(position, raw public key, signature)`` in position order, paged."""
+        yield from self._paged(
+            f"SELECT position, public_key, signature FROM {self.SIGNATURES}", "position", after, upto, page
+        )
 
     def _paged(self, select: str, key: str, after: int | None, upto: int | None, page: int) -> Iterator[Any]:
         # Rows are never updated or deleted, so pages read in separate transactions below a
@@ -240,12 +327,19 @@ class PagedReads:
 
 
 __all__ = [
+    "FULL_FIX",
+    "LOCK_BUDGET",
     "SCHEMA_VERSION",
     "LedgerRecorder",
     "PagedReads",
     "Row",
     "Transaction",
     "chain_and_index",
+    "check_index_head",
+    "index_damaged",
+    "is_disk_full",
     "is_url",
+    "lock_budget",
+    "locked_out",
     "stored_id",
 ]

@@ -44,13 +44,25 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Cursor
+from psycopg import errors as psycopg_errors
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from domain.errors import InputError
 from domain.integrity.chain import ChainError
+from domain.integrity.meta import SEAL, seal
+from domain.integrity.signatures import Signer
 from domain.mapper import event_id_of
-from domain.storage import PagedReads, Row, Transaction, chain_and_index, stored_id
+from domain.storage import (
+    PagedReads,
+    Row,
+    Transaction,
+    chain_and_index,
+    check_index_head,
+    lock_budget,
+    locked_out,
+    stored_id,
+)
 
 #: URL schemes that select PostgreSQL.
 SCHEMES = ("postgresql", "postgres")
@@ -153,6 +165,9 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
 
     PLACEHOLDER = "%s"
     INDEX = "{index}"
+    SIGNATURES = "{signatures}"
+    #: The writer's signing key (``domain.integrity.signatures``): set, every event written is signed.
+    signer: Signer | None = None
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
@@ -169,6 +184,7 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
             events=Identifier(schema, self.events_table_name),
             chain=Identifier(schema, "event_chain"),
             index=Identifier(schema, "event_index"),
+            signatures=Identifier(schema, "event_signatures"),
             meta=Identifier(schema, "ledger_meta"),
             refuse=Identifier(schema, "netledger_refuse_change"),
         )
@@ -180,10 +196,13 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS {chain} (position bigint PRIMARY KEY, prev_position bigint UNIQUE, "
             "leaf_hash bytea NOT NULL, chain_hash bytea NOT NULL)",
             "CREATE TABLE IF NOT EXISTS {meta} (key text PRIMARY KEY, value text NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {signatures} (position bigint PRIMARY KEY, public_key bytea NOT NULL, "
+            "signature bytea NOT NULL)",
             "CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             "RAISE EXCEPTION 'netledger: % is append-only (% refused)', TG_TABLE_NAME, TG_OP; END $$",
         ]
-        for table, name in (("events", self.events_table_name), ("index", "event_index"), ("chain", "event_chain")):
+        own = (("index", "event_index"), ("chain", "event_chain"), ("signatures", "event_signatures"))
+        for table, name in (("events", self.events_table_name), *own):
             statements += [
                 f'DROP TRIGGER IF EXISTS "{name}_no_change" ON {{{table}}}',
                 f'CREATE TRIGGER "{name}_no_change" BEFORE UPDATE OR DELETE ON {{{table}}} '
@@ -196,7 +215,7 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
 
     def grant_statements(self, role: str) -> list[Composed]:
         """The least privileges a writing role needs: read and append, nothing else."""
-        tables = "{events}, {chain}, {index}"
+        tables = "{events}, {chain}, {index}, {signatures}"
         return [
             self._q(statement, role=Identifier(role))
             for statement in (
@@ -231,8 +250,22 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
             conn.transaction(force_rollback=not commit),
             conn.cursor() as cursor,
         ):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+            self._lock(cursor)
             yield Transaction(conn, cursor, commit)
+
+    def _lock(self, cursor: Any) -> None:
+        """Take the writers' lock, waiting at most the lock budget (as SQLite does), then ``locked_out``.
+
+        ``lock_timeout`` and ``statement_timeout`` hold for this transaction only: a writer never
+        waits forever on another session's lock, and no statement of a write runs longer.
+        """
+        budget = int(lock_budget() * 1000)
+        cursor.execute(SQL("SET LOCAL lock_timeout = {0}").format(budget))
+        cursor.execute(SQL("SET LOCAL statement_timeout = {0}").format(budget))
+        try:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+        except (psycopg_errors.LockNotAvailable, psycopg_errors.QueryCanceled):
+            raise locked_out() from None
 
     # -- the write path --------------------------------------------------------------------
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -241,7 +274,7 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
         if not stored_events:
             return []
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            curs.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+            self._lock(curs)
             txn = Transaction(conn, curs, True)
             first = self.last_position(txn) + 1
             rows = [
@@ -265,6 +298,9 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
         head = curs.fetchone()
         if (head["position"] if head else 0) != last:
             raise ChainError(f"the hash chain ends at position {head['position'] if head else 0} but the log at {last}")
+        curs.execute(self._q("SELECT MAX(position) AS last FROM {index}"))
+        indexed = curs.fetchone()
+        check_index_head(indexed["last"] if indexed else None, last)
         previous = (int(head["position"]), bytes(head["chain_hash"])) if head else None
         chain, index = chain_and_index(rows, previous)
         copy_events = "COPY {events} (originator_id, originator_version, topic, state, notification_id) FROM STDIN"
@@ -277,6 +313,20 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
         with curs.copy(self._q("COPY {index} FROM STDIN")) as copy:
             for indexed in index:
                 copy.write_row(indexed)
+        if self.signer is not None:
+            self.write_signatures(txn, self.signer.rows(chain))
+
+    def create_missing_tables(self) -> None:
+        """The tables and triggers a ledger of an earlier schema lacks (``migrate``; every statement is idempotent)."""
+        with self.datastore.transaction(commit=True) as c:
+            for statement in self._own_tables():
+                c.execute(self._q(statement))
+
+    def write_signatures(self, txn: Transaction, rows: Sequence[tuple[int, bytes, bytes]]) -> None:
+        """Signature rows (of the events just written, or kept from an export by ``restore``), inside *txn*."""
+        with txn.cursor.copy(self._q("COPY {signatures} FROM STDIN")) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def last_position(self, txn: Transaction) -> int:
         """The last position of the log, read in *txn*."""
@@ -308,12 +358,13 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
             c.execute(self._q(statement), params)
             return [tuple(r.values()) for r in c.fetchall()]
 
-    def heads(self) -> tuple[int, int]:
-        """The last event position and the last chain position, read together."""
+    def heads(self) -> tuple[int, int, int]:
+        """The last event, chain and index positions, read together (one snapshot)."""
         row = self._rows(
-            "SELECT (SELECT MAX(notification_id) FROM {events}) AS e, (SELECT MAX(position) FROM {chain}) AS c"
+            "SELECT (SELECT MAX(notification_id) FROM {events}) AS e, (SELECT MAX(position) FROM {chain}) AS c, "
+            "(SELECT MAX(position) FROM {index}) AS i"
         )[0]
-        return int(row[0] or 0), int(row[1] or 0)
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
     def select_chain(
         self, after: int | None = None, upto: int | None = None, page: int = 5000
@@ -344,17 +395,30 @@ class LedgerPostgresRecorder(PagedReads, PostgresApplicationRecorder):
         return {k: v for k, v in self._rows("SELECT key, value FROM {meta}")}
 
     def replace_meta(self, values: dict[str, str]) -> None:
+        """Overwrite meta values (only for an empty ledger taking an export's identity), and reseal."""
         with self.datastore.transaction(commit=True) as c:
             for k, v in values.items():
                 c.execute(
                     self._q("INSERT INTO {meta} VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value=EXCLUDED.value"),
                     (k, v),
                 )
+            self.reseal(c)
 
     def set_meta_defaults(self, values: dict[str, str]) -> None:
+        """Write meta values that are not set yet (never overwrites), and reseal (a new ledger's meta)."""
         with self.datastore.transaction(commit=True) as c:
             for k, v in values.items():
                 c.execute(self._q("INSERT INTO {meta} VALUES (%s, %s) ON CONFLICT (key) DO NOTHING"), (k, v))
+            self.reseal(c)
+
+    def reseal(self, c: Any) -> None:
+        """Write the seal of the meta rows as they are in this transaction (``domain.integrity.meta``)."""
+        c.execute(self._q("SELECT key, value FROM {meta}"))
+        meta = {row["key"]: row["value"] for row in c.fetchall()}
+        c.execute(
+            self._q("INSERT INTO {meta} VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value=EXCLUDED.value"),
+            (SEAL, seal(meta)),
+        )
 
 
 def _bytes(value: Any) -> Any:

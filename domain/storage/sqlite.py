@@ -19,15 +19,21 @@ from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from domain.integrity.chain import CREATE_CHAIN
+from domain.integrity.meta import SEAL, seal
+from domain.integrity.signatures import CREATE_SIGNATURES, Signer
 from domain.mapper import event_id_of
-from domain.storage import PagedReads, Row, Transaction, chain_and_index, stored_id
+from domain.storage import PagedReads, Row, Transaction, chain_and_index, check_index_head, stored_id
 
 #: An event row's place in the events table's primary key: aggregate id, version.
 _AGGREGATE_ORDER = itemgetter(1, 2)
 
 
 class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
-    """SQLite application recorder that also keeps ``event_index``, ``event_chain`` and ``ledger_meta``."""
+    """SQLite application recorder that also keeps ``event_index``, ``event_chain``, ``event_signatures`` and
+    ``ledger_meta``."""
+
+    #: The writer's signing key (``domain.integrity.signatures``): set, every event written is signed.
+    signer: Signer | None = None
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -39,6 +45,7 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
             "originator_version INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             *CREATE_CHAIN,
+            *CREATE_SIGNATURES,
         ]
 
     # -- the write path ------------------------------------------------------------------
@@ -59,10 +66,21 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
         return positions
 
     def _chain_and_index(self, c: Any, rows: Sequence[Row]) -> None:
-        c.execute("SELECT position, chain_hash FROM event_chain ORDER BY position DESC LIMIT 1")
+        c.execute(
+            "SELECT position, chain_hash, (SELECT MAX(position) FROM event_index) "
+            "FROM event_chain ORDER BY position DESC LIMIT 1"
+        )
         head = c.fetchone()
+        if head is None:
+            c.execute("SELECT MAX(position) FROM event_index")
+            head_index = c.fetchone()[0]
+        else:
+            head_index = head[2]
+        check_index_head(head_index, head[0] if head else 0)
         chain, index = chain_and_index(rows, (head[0], head[1]) if head else None)
         c.executemany("INSERT INTO event_chain VALUES (?,?,?,?)", chain)
+        if self.signer is not None:
+            c.executemany("INSERT INTO event_signatures VALUES (?,?,?)", self.signer.rows(chain))
         index.sort()  # by event id, the key of its B-tree (see ``write``)
         c.executemany("INSERT INTO event_index VALUES (?,?,?,?)", index)
 
@@ -113,6 +131,16 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
         )
         self._chain_and_index(txn.cursor, rows)
 
+    def create_missing_tables(self) -> None:
+        """The tables a ledger of an earlier schema lacks (``migrate``): ``event_signatures``."""
+        with self.datastore.transaction(commit=True) as c:
+            for statement in CREATE_SIGNATURES:
+                c.execute(statement)
+
+    def write_signatures(self, txn: Transaction, rows: Sequence[tuple[int, bytes, bytes]]) -> None:
+        """Signature rows kept from an export (``restore``), inside *txn*."""
+        txn.cursor.executemany("INSERT INTO event_signatures VALUES (?,?,?)", rows)
+
     def last_position(self, txn: Transaction) -> int:
         """The last position of the log, read in *txn*."""
         txn.cursor.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
@@ -139,7 +167,7 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
             tables = {row[0] for row in c.fetchall()}
-            if not tables <= {"stored_events", "event_index", "event_chain", "ledger_meta"}:
+            if not tables <= {"stored_events", "event_index", "event_chain", "event_signatures", "ledger_meta"}:
                 return False
             if "stored_events" in tables:
                 c.execute("SELECT 1 FROM stored_events LIMIT 1")
@@ -157,12 +185,15 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
             c.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='ledger_meta'")
             return c.fetchone() is not None
 
-    def heads(self) -> tuple[int, int]:
-        """The last event position and the last chain position, read together."""
+    def heads(self) -> tuple[int, int, int]:
+        """The last event, chain and index positions, read together (one snapshot)."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT (SELECT MAX(rowid) FROM stored_events), (SELECT MAX(position) FROM event_chain)")
+            c.execute(
+                "SELECT (SELECT MAX(rowid) FROM stored_events), (SELECT MAX(position) FROM event_chain), "
+                "(SELECT MAX(position) FROM event_index)"
+            )
             row = c.fetchone()
-        return int(row[0] or 0), int(row[1] or 0)
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
     def select_chain(
         self, after: int | None = None, upto: int | None = None, page: int = 5000
@@ -209,11 +240,19 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
             return {row[0]: row[1] for row in c.fetchall()}
 
     def replace_meta(self, values: dict[str, str]) -> None:
-        """Overwrite meta values (only for an empty ledger taking an export's identity)."""
+        """Overwrite meta values (only for an empty ledger taking an export's identity), and reseal."""
         with self.datastore.transaction(commit=True) as c:
             c.executemany("INSERT OR REPLACE INTO ledger_meta VALUES (?, ?)", list(values.items()))
+            self.reseal(c)
 
     def set_meta_defaults(self, values: dict[str, str]) -> None:
-        """Write meta values that are not set yet (never overwrites)."""
+        """Write meta values that are not set yet (never overwrites), and reseal (a new ledger's meta)."""
         with self.datastore.transaction(commit=True) as c:
             c.executemany("INSERT OR IGNORE INTO ledger_meta VALUES (?, ?)", list(values.items()))
+            self.reseal(c)
+
+    def reseal(self, c: Any) -> None:
+        """Write the seal of the meta rows as they are in this transaction (``domain.integrity.meta``)."""
+        c.execute("SELECT key, value FROM ledger_meta")
+        meta = {row[0]: row[1] for row in c.fetchall()}
+        c.execute("INSERT OR REPLACE INTO ledger_meta VALUES (?, ?)", (SEAL, seal(meta)))

@@ -50,7 +50,7 @@ GOOD = (org(1, "a"), org(2, "b"), partnership(3, "a", "b"), org(4, "c"), org(5, 
 
 
 def test_append_a_file(run, db, tmp_path, h):
-    result = run("append", str(write(tmp_path / "in.jsonl", *GOOD)))
+    result = run("append", "--create", str(write(tmp_path / "in.jsonl", *GOOD)))
     h.assert_ok(result)
     assert result.stderr == "appended 5 event(s)\n"
     assert result.stdout == ""
@@ -64,7 +64,7 @@ def test_append_a_file(run, db, tmp_path, h):
 
 
 def test_append_from_stdin(run, db, h):
-    result = run("append", "-", input=jsonl(*GOOD))
+    result = run("append", "--create", "-", input=jsonl(*GOOD))
     h.assert_ok(result)
     assert result.stderr == "appended 5 event(s)\n"
     assert h.snapshot(db).count == 5
@@ -72,14 +72,14 @@ def test_append_from_stdin(run, db, h):
 
 def test_append_skips_blank_lines_and_a_byte_order_mark(run, db, h):
     data = b"\xef\xbb\xbf" + jsonl(org(1, "a")) + b"\n   \n" + jsonl(org(2, "b")) + b"\r\n"
-    result = run("append", "-", input=data)
+    result = run("append", "--create", "-", input=data)
     h.assert_ok(result)
     assert h.snapshot(db).count == 2
 
 
 def test_append_of_an_empty_file_writes_nothing(run, seeded, h):
     check = h.unchanged(seeded)
-    result = run("append", "-", input=b"")
+    result = run("append", "--create", "-", input=b"")
     h.assert_ok(result)
     assert result.stderr == "appended 0 event(s)\n"
     check()
@@ -87,17 +87,17 @@ def test_append_of_an_empty_file_writes_nothing(run, seeded, h):
 
 def test_append_twice_writes_nothing_the_second_time(run, db, tmp_path, h):
     path = write(tmp_path / "in.jsonl", *GOOD)
-    h.assert_ok(run("append", str(path)))
+    h.assert_ok(run("append", "--create", str(path)))
     check = h.unchanged(db)
-    result = run("append", str(path))
+    result = run("append", "--create", str(path))
     h.assert_ok(result)
     assert result.stderr == "appended 0 event(s); 5 already recorded\n"
     check()
 
 
 def test_append_records_only_what_is_new(run, db, h):
-    h.assert_ok(run("append", "-", input=jsonl(*GOOD[:3])))
-    result = run("append", "-", input=jsonl(*GOOD))
+    h.assert_ok(run("append", "--create", "-", input=jsonl(*GOOD[:3])))
+    result = run("append", "--create", "-", input=jsonl(*GOOD))
     h.assert_ok(result)
     assert result.stderr == "appended 2 event(s); 3 already recorded\n"
     assert h.snapshot(db).count == 5
@@ -114,7 +114,7 @@ def test_append_keeps_exact_amounts_given_as_json_numbers(run, db, h):
         "currency": "KRW",
     }
     data = jsonl(org(1, "a"), org(2, "b")) + json.dumps(award)[:-1].encode() + b', "amount": 7200000000.10}\n'
-    h.assert_ok(run("append", "-", input=data))
+    h.assert_ok(run("append", "--create", "-", input=data))
     with Ledger(db) as ledger:
         assert str(ledger.get(UUID(eid(10))).amount) == "7200000000.1"  # exact value, one spelling
         assert ledger.get(UUID(eid(10))).amount == Decimal("7200000000.10")
@@ -122,14 +122,14 @@ def test_append_keeps_exact_amounts_given_as_json_numbers(run, db, h):
 
 def test_append_accepts_parties_as_strings(run, db, h):
     record = partnership(3) | {"parties": ["a:lead", "b"]}
-    h.assert_ok(run("append", "-", input=jsonl(org(1, "a"), org(2, "b"), record)))
+    h.assert_ok(run("append", "--create", "-", input=jsonl(org(1, "a"), org(2, "b"), record)))
     with Ledger(db) as ledger:
         assert [str(p) for p in ledger.get(UUID(eid(3))).parties] == ["a:lead", "b"]
 
 
 def test_append_records_the_receiving_actor(run, db, h):
     record = org(1, "a", recorded_by="someone-else", recorded_at="2001-01-01T00:00:00Z")
-    h.assert_ok(run("append", "-", input=jsonl(record), global_args=["--actor", "importer"]))
+    h.assert_ok(run("append", "--create", "-", input=jsonl(record), global_args=["--actor", "importer"]))
     with Ledger(db) as ledger:
         event = ledger.organisation("a").registered
         assert event.recorded_by == "importer"
@@ -195,17 +195,17 @@ def test_one_bad_line_in_the_middle_writes_nothing(bad, code, named, source, run
     if source == "file":
         path = tmp_path / "in.jsonl"
         path.write_bytes(data)
-        result = run("append", str(path))
+        result = run("append", "--create", str(path))
     else:
-        result = run("append", "-", input=data)
+        result = run("append", "--create", "-", input=data)
     h.assert_error(result, code, named)
     check()
 
 
 def test_a_bad_line_after_records_already_in_the_ledger_writes_nothing(run, db, h):
-    h.assert_ok(run("append", "-", input=jsonl(*GOOD[:2])))
+    h.assert_ok(run("append", "--create", "-", input=jsonl(*GOOD[:2])))
     check = h.unchanged(db)
-    h.assert_error(run("append", "-", input=jsonl(*GOOD, b"[]")), 2, "line 6")
+    h.assert_error(run("append", "--create", "-", input=jsonl(*GOOD, b"[]")), 2, "line 6")
     check()
 
 
@@ -217,6 +217,6 @@ def test_bookkeeping_fields_are_checked_for_form(field, value, run, db, h):
     """records.py: position, version, recorded_at and recorded_by "are checked for form and otherwise ignored"."""
     h.assert_ok(run("init"))
     check = h.unchanged(db)
-    result = run("append", "-", input=jsonl(org(1, "a", **{field: value})))
+    result = run("append", "--create", "-", input=jsonl(org(1, "a", **{field: value})))
     h.assert_error(result, 2, f"line 1: {field}")
     check()

@@ -133,16 +133,19 @@ def recorded_by(db) -> list[str]:
 
 
 def test_actor_option(run, db, h):
+    h.assert_ok(run("init"))
     h.recorded(run("org", "register", "a", "--sector", "firm", "--name-en", "A", global_args=["--actor", "kim"]))
     assert recorded_by(db) == ["kim"]
 
 
 def test_actor_from_the_environment(run, db, h):
+    h.assert_ok(run("init"))
     h.recorded(run("org", "register", "a", "--sector", "firm", "--name-en", "A", env={"NETLEDGER_ACTOR": "lee"}))
     assert recorded_by(db) == ["lee"]
 
 
 def test_actor_option_wins_over_the_environment(run, db, h):
+    h.assert_ok(run("init"))
     result = run(
         "org",
         "register",
@@ -159,6 +162,7 @@ def test_actor_option_wins_over_the_environment(run, db, h):
 
 
 def test_actor_defaults_to_the_os_user(run, db, h):
+    h.assert_ok(run("init"))
     h.recorded(run("org", "register", "a", "--sector", "firm", "--name-en", "A"))
     assert recorded_by(db) == [default_actor()]
 
@@ -191,7 +195,7 @@ def test_every_recording_command_records_its_actor(world, run, tmp_path, h):
     appended = tmp_path / "one.jsonl"
     record = {"type": "organisation.registered", "event_id": X, "key": "z", "sector": "firm", "name_en": "Z"}
     appended.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    h.assert_ok(run("append", str(appended), env={"NETLEDGER_ACTOR": "appender"}))
+    h.assert_ok(run("append", "--create", str(appended), env={"NETLEDGER_ACTOR": "appender"}))
     assert recorded_by(run.db)[start:] == [*actors, "appender"]
 
 

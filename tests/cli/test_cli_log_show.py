@@ -220,6 +220,7 @@ def test_log_filters_combine(run, demo_master):
 
 
 def test_log_recorded_before(run, db, h):
+    h.assert_ok(run("init"))
     h.recorded(run("org", "register", "a", "--sector", "firm", "--name-en", "A"))
     h.recorded(run("org", "register", "b", "--sector", "firm", "--name-en", "B"))
     with Ledger(db) as ledger:

@@ -80,6 +80,7 @@ def test_init_on_a_directory_is_refused(run, tmp_path, h):
 
 
 def test_org_register_records_every_field(run, db, h):
+    h.assert_ok(run("init"))
     result = run(
         "org",
         "register",
@@ -132,14 +133,19 @@ def test_org_register_records_every_field(run, db, h):
         assert ledger.find(line["event_id"])[0] == 1
 
 
-def test_org_register_creates_the_ledger_when_missing(run, db, h):
+def test_org_register_refuses_a_missing_ledger_and_creates_nothing(run, db, h):
     assert not db.exists()
+    result = run("org", "register", "rist", "--sector", "research_institute", "--name-ko", "포항산업과학연구원")
+    h.assert_error(result, 2, f"db: no ledger at {db} (run 'netledger init' first")
+    assert not db.exists()  # a mistyped --db never makes a new, empty ledger
+    h.assert_ok(run("init"))
     h.recorded(run("org", "register", "rist", "--sector", "research_institute", "--name-ko", "포항산업과학연구원"))
     with Ledger(db) as ledger:
         assert ledger.organisation("rist").name == "포항산업과학연구원"
 
 
 def test_org_register_positions_follow_the_log(run, db, h):
+    h.assert_ok(run("init"))
     first = h.recorded(run("org", "register", "a", "--sector", "firm", "--name-en", "A"))
     second = h.recorded(run("org", "register", "b", "--sector", "firm", "--name-en", "B"))
     assert (first["position"], second["position"]) == ("1", "2")
@@ -199,6 +205,8 @@ def test_org_dissolve_without_a_date(run, seeded, h):
 def test_db_from_netledger_db(tmp_path, h):
     path = tmp_path / "env.db"
     runner = CliRunner()
+    for made in (path, tmp_path / "opt.db"):
+        h.assert_ok(runner.invoke(cli, ["--db", str(made), "init"]))
     result = runner.invoke(
         cli, ["org", "register", "a", "--sector", "firm", "--name-en", "A"], env={"NETLEDGER_DB": str(path)}
     )

@@ -35,7 +35,7 @@ def comparable(path: Path) -> list[dict]:
 def test_demo_log_replays_into_an_empty_ledger(run, demo_master, tmp_path, h):
     a = export(run, demo_master, tmp_path / "a.jsonl")
     b = tmp_path / "b.db"
-    result = run("append", str(a), db=b, global_args=["--actor", "replayer"])
+    result = run("append", "--create", str(a), db=b, global_args=["--actor", "replayer"])
     h.assert_ok(result)
     assert result.stderr == "appended 43 event(s)\n"
     assert comparable(b) == comparable(demo_master)
@@ -60,7 +60,7 @@ def test_demo_log_replays_into_an_empty_ledger(run, demo_master, tmp_path, h):
 def test_the_replayed_log_prints_the_same(run, demo_master, tmp_path, h):
     a = export(run, demo_master, tmp_path / "a.jsonl")
     b = tmp_path / "b.db"
-    h.assert_ok(run("append", str(a), db=b))
+    h.assert_ok(run("append", "--create", str(a), db=b))
     again = export(run, b, tmp_path / "b.jsonl")
     left = [json.loads(line) for line in a.read_text(encoding="utf-8").splitlines()]
     right = [json.loads(line) for line in again.read_text(encoding="utf-8").splitlines()]
@@ -73,15 +73,15 @@ def test_the_replayed_log_prints_the_same(run, demo_master, tmp_path, h):
 def test_appending_the_same_log_again_writes_nothing(run, demo_master, tmp_path, h):
     a = export(run, demo_master, tmp_path / "a.jsonl")
     b = tmp_path / "b.db"
-    h.assert_ok(run("append", str(a), db=b))
+    h.assert_ok(run("append", "--create", str(a), db=b))
     check = h.unchanged(b)
-    result = run("append", str(a), db=b)
+    result = run("append", "--create", str(a), db=b)
     h.assert_ok(result)
     assert result.stderr == "appended 0 event(s); 43 already recorded\n"
     assert "already recorded" in result.stderr
     check()
     # through stdin too
-    result = run("append", "-", db=b, input=a.read_bytes())
+    result = run("append", "--create", "-", db=b, input=a.read_bytes())
     h.assert_ok(result)
     assert result.stderr == "appended 0 event(s); 43 already recorded\n"
     check()
@@ -90,7 +90,7 @@ def test_appending_the_same_log_again_writes_nothing(run, demo_master, tmp_path,
 def test_appending_a_log_into_its_own_ledger_writes_nothing(run, demo_db, tmp_path, h):
     a = export(run, demo_db, tmp_path / "a.jsonl")
     check = h.unchanged(demo_db)
-    result = run("append", str(a), db=demo_db)
+    result = run("append", "--create", str(a), db=demo_db)
     h.assert_ok(result)
     assert result.stderr == "appended 0 event(s); 43 already recorded\n"
     check()
@@ -109,12 +109,12 @@ def test_a_richer_ledger_replays_too(run, world, tmp_path, h):
         ledger.register_organisation("y", sector="firm", name_en="Y (again)")
     a = export(run, run.db, tmp_path / "rich.jsonl")
     b = tmp_path / "b.db"
-    result = run("append", str(a), db=b)
+    result = run("append", "--create", str(a), db=b)
     h.assert_ok(result)
     expected = h.snapshot(run.db).count
     assert result.stderr == f"appended {expected} event(s)\n"
     assert comparable(b) == comparable(run.db)
-    result = run("append", str(a), db=b)
+    result = run("append", "--create", str(a), db=b)
     assert result.stderr == f"appended 0 event(s); {expected} already recorded\n"
 
 
@@ -145,21 +145,21 @@ def test_one_bad_record_in_the_middle_writes_nothing(replacement, named, run, de
     b = tmp_path / "b.db"
     h.assert_ok(run("init", db=b))
     check = h.unchanged(b)
-    result = run("append", str(bad), db=b)
+    result = run("append", "--create", str(bad), db=b)
     line = h.assert_error(result, 2, "line 20")
     assert named in line
     check()
     # and into a ledger that already holds the first half
     half = tmp_path / "half.jsonl"
     half.write_text("".join(text.splitlines(keepends=True)[:10]), encoding="utf-8")
-    h.assert_ok(run("append", str(half), db=b))
+    h.assert_ok(run("append", "--create", str(half), db=b))
     check = h.unchanged(b)
-    h.assert_error(run("append", "-", db=b, input=bad.read_bytes()), 2, "line 20")
+    h.assert_error(run("append", "--create", "-", db=b, input=bad.read_bytes()), 2, "line 20")
     check()
 
 
 def test_a_bad_record_into_a_new_file_leaves_no_events(run, demo_master, tmp_path, h):
     text = export(run, demo_master, tmp_path / "a.jsonl").read_text(encoding="utf-8")
     b = tmp_path / "new.db"
-    h.assert_error(run("append", "-", db=b, input=damage(text, 43, b"{")), 2, "line 43")
+    h.assert_error(run("append", "--create", "-", db=b, input=damage(text, 43, b"{")), 2, "line 43")
     assert h.snapshot(b).count == 0

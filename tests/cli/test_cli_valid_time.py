@@ -9,6 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _ledger(run: Any, h: Any) -> None:
+    """Each story starts from an empty ledger made with ``init`` (writes never create one)."""
+    h.assert_ok(run("init"))
+
 
 def register(run: Any, h: Any, *keys: str, **options: str) -> None:
     for key in keys:

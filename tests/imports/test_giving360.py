@@ -22,7 +22,7 @@ WOLFSON = DATA / "wolfson-2014-a002400000KeYdsAAF.invalid.json"
 
 
 def run(db: Path, file: Path, *extra: str) -> Result:
-    return CliRunner().invoke(cli, ["--db", str(db), "import", str(file), "--format", "360giving", *extra])
+    return CliRunner().invoke(cli, ["--db", str(db), "import", "--create", str(file), "--format", "360giving", *extra])
 
 
 def grants(exact: bool = False) -> list[dict[str, Any]]:
@@ -168,7 +168,7 @@ def test_jsonl_format_replays_a_log(tmp_path: Path) -> None:
     log = CliRunner().invoke(cli, ["--db", str(db), "log", "--format", "jsonl"])
     (tmp_path / "log.jsonl").write_text(log.stdout, encoding="utf-8")
     other = tmp_path / "other.db"
-    args = ["--db", str(other), "import", str(tmp_path / "log.jsonl"), "--format", "jsonl"]
+    args = ["--db", str(other), "import", "--create", str(tmp_path / "log.jsonl"), "--format", "jsonl"]
     dry = CliRunner().invoke(cli, [*args, "--dry-run"])
     assert dry.exit_code == 0, dry.stderr
     assert not other.exists()  # a dry run into a new path leaves no file

@@ -30,7 +30,7 @@ from click.testing import CliRunner, Result
 
 from cli.main import cli
 from domain.demo import build_demo
-from domain.integrity.checkpoint import keygen
+from domain.integrity.checkpoint import keygen, memory_path
 from domain.ledger import Ledger
 
 #: The append-only triggers of schema 2, by name.
@@ -201,10 +201,26 @@ def _signer(tmp_path_factory: pytest.TempPathFactory, name: str) -> Signer:
 
 
 @pytest.fixture(scope="session")
-def integrity_signer(tmp_path_factory: pytest.TempPathFactory) -> Signer:
+def _integrity_signer(tmp_path_factory: pytest.TempPathFactory) -> Signer:
     return _signer(tmp_path_factory, "integrity-key")
 
 
 @pytest.fixture(scope="session")
-def integrity_other_signer(tmp_path_factory: pytest.TempPathFactory) -> Signer:
+def _integrity_other_signer(tmp_path_factory: pytest.TempPathFactory) -> Signer:
     return _signer(tmp_path_factory, "integrity-other-key")
+
+
+def forgetting(signer: Signer) -> Signer:
+    """The key pair with no checkpoint remembered: each test's copies of the demo share its ledger id."""
+    memory_path(signer.key).unlink(missing_ok=True)
+    return signer
+
+
+@pytest.fixture
+def integrity_signer(_integrity_signer: Signer) -> Signer:
+    return forgetting(_integrity_signer)
+
+
+@pytest.fixture
+def integrity_other_signer(_integrity_other_signer: Signer) -> Signer:
+    return forgetting(_integrity_other_signer)

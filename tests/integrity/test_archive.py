@@ -317,5 +317,5 @@ def test_an_export_taken_while_the_ledger_is_written_restores(integrity_demo_db)
         lines = [next(records)]  # the header, with the size and head of the verified log
         office.register_organisation("late-arrival", sector="firm", name_en="Late")
         lines.extend(records)
-    header, stored = read_export(enumerate(lines, start=1), PydanticMapper())
+    header, stored, _signatures = read_export(enumerate(lines, start=1), PydanticMapper())
     assert len(stored) == header["size"]

@@ -71,7 +71,7 @@ def test_checkpoint_to_stdout_is_a_signed_note_of_the_verified_ledger(
     cp.check_signature(checkpoint, integrity_signer.pub)
     assert (checkpoint.ledger, checkpoint.size) == ("pohang-demo", 43)
     assert checkpoint.ledger_id == integrity_tools.meta(integrity_demo_db)["ledger_id"]
-    assert text.splitlines()[0] == "netledger checkpoint v1"
+    assert text.splitlines()[0] == "netledger checkpoint v2"
     assert text.splitlines()[-1].startswith("signature: ed25519 ")
 
 

@@ -1,7 +1,9 @@
 """``netledger migrate``: a ledger from before the hash chain (schema 1) is hashed once, on request.
 
 A schema-1 ledger is made from a normal one: the append-only triggers and the
-``event_chain`` table are dropped and ``schema_version`` is set back to 1.
+``event_chain`` table are dropped, ``schema_version`` is set back to 1 and the rows
+a schema-1 ledger never had (the meta seal, ``created_schema``) are deleted. A
+schema-2 ledger keeps its chain but loses those rows.
 Such a ledger can be read but not written or verified until it is migrated;
 migrating hashes every event as it is (it cannot know what happened before),
 records when in ``ledger_meta``, and restores the triggers.
@@ -23,6 +25,13 @@ def make_schema_1(path: Path, tampering) -> None:
     with tampering(path) as con:
         con.execute("DROP TABLE event_chain")
         con.execute("UPDATE ledger_meta SET value = '1' WHERE key = 'schema_version'")
+        con.execute("DELETE FROM ledger_meta WHERE key IN ('meta_seal', 'created_schema')")
+
+
+def make_schema_2(path: Path, tampering) -> None:
+    with tampering(path, drop_triggers=False) as con:
+        con.execute("UPDATE ledger_meta SET value = '2' WHERE key = 'schema_version'")
+        con.execute("DELETE FROM ledger_meta WHERE key IN ('meta_seal', 'created_schema')")
 
 
 @pytest.fixture
@@ -76,9 +85,10 @@ def test_migrate_hashes_every_event_once_and_records_when(
 
     result = integrity_cli.ok(schema_1, "migrate")
     meta = integrity_tools.meta(schema_1)
-    assert result.stdout == f"migrated: hashed {SIZE} events at {meta['chain_migrated_at']}; schema 2\n"
+    assert result.stdout == f"migrated: hashed {SIZE} events at {meta['chain_migrated_at']}; schema 3\n"
     assert datetime.fromisoformat(meta["chain_migrated_at"]).tzinfo is not None
-    assert (meta["schema_version"], meta["chain_migrated_events"]) == ("2", str(SIZE))
+    assert (meta["schema_version"], meta["chain_migrated_events"]) == ("3", str(SIZE))
+    assert meta["sealed_at"] == meta["chain_migrated_at"] and "meta_seal" in meta
 
     # The same hashes the ledger wrote as it went; verify is clean, also against the old checkpoint.
     assert integrity_tools.raw_rows(schema_1, "event_chain") == original_chain
@@ -96,13 +106,13 @@ def test_migrate_hashes_every_event_once_and_records_when(
     assert integrity_cli.ok(schema_1, "verify").stdout.startswith(f"ok: {SIZE + 1} events verified")
 
     # Once is enough.
-    assert integrity_cli.ok(schema_1, "migrate").stdout == "nothing to do: schema 2 already\n"
+    assert integrity_cli.ok(schema_1, "migrate").stdout == "nothing to do: schema 3 already\n"
     assert integrity_tools.meta(schema_1)["chain_migrated_at"] == meta["chain_migrated_at"]
 
 
 def test_migrate_of_a_current_ledger_does_nothing(integrity_demo_db, integrity_cli, integrity_tools):
     before = integrity_tools.meta(integrity_demo_db)
-    assert integrity_cli.ok(integrity_demo_db, "migrate").stdout == "nothing to do: schema 2 already\n"
+    assert integrity_cli.ok(integrity_demo_db, "migrate").stdout == "nothing to do: schema 3 already\n"
     assert integrity_tools.meta(integrity_demo_db) == before
     assert "chain_migrated_at" not in before
 
@@ -146,3 +156,34 @@ def test_migrate_refuses_a_schema_1_label_on_a_ledger_that_has_a_chain(
     integrity_tools.error_line(result, result.exit_code)
     assert result.exit_code in (1, 2)
     assert integrity_tools.raw_rows(integrity_demo_db, "event_chain") == before
+
+
+def test_a_schema_2_ledger_gets_its_meta_rows_sealed(integrity_demo_db, integrity_cli, integrity_tools):
+    make_schema_2(integrity_demo_db, integrity_tools.tampering)
+    line = integrity_tools.error_line(integrity_cli(integrity_demo_db, "verify"), 1, "netledger migrate")
+    assert "predates the sealed meta rows (schema 2)" in line
+    chain = integrity_tools.raw_rows(integrity_demo_db, "event_chain")
+    out = integrity_cli.ok(integrity_demo_db, "migrate").stdout
+    meta = integrity_tools.meta(integrity_demo_db)
+    assert out == f"migrated: sealed the meta rows at {meta['sealed_at']}; schema 3\n"
+    assert integrity_tools.raw_rows(integrity_demo_db, "event_chain") == chain  # the chain is not touched
+    assert integrity_cli.ok(integrity_demo_db, "verify").stdout.startswith(f"ok: {SIZE} events verified")
+
+
+@pytest.mark.parametrize("kept", ["seal", "created_schema"])
+def test_a_sealed_ledger_set_back_to_an_earlier_schema_is_refused(
+    kept, integrity_demo_db, integrity_cli, integrity_tools
+):
+    """The laundering of issue 14: set the schema back so that migrate re-hashes an edited event."""
+    with integrity_tools.tampering(integrity_demo_db) as con:
+        con.execute(
+            "UPDATE stored_events SET state = CAST(replace(state, 'bundles', 'bundlez') AS BLOB) WHERE rowid = 30"
+        )
+        con.execute("DROP TABLE event_chain")
+        con.execute("UPDATE ledger_meta SET value = '1' WHERE key = 'schema_version'")
+        gone = "created_schema" if kept == "seal" else "meta_seal"
+        con.execute("DELETE FROM ledger_meta WHERE key = ?", (gone,))
+    before = integrity_tools.meta(integrity_demo_db)
+    line = integrity_tools.error_line(integrity_cli(integrity_demo_db, "migrate"), 1, "the ledger says schema 1 but")
+    assert "restore the ledger from a trusted export" in line
+    assert integrity_tools.meta(integrity_demo_db) == before

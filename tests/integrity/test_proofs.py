@@ -30,6 +30,7 @@ from cli.main import cli
 from domain.demo import build_demo
 from domain.integrity import checkpoint as cp
 from domain.ledger import Ledger
+from tests.integrity.conftest import forgetting
 
 SIZE = 43
 AMOUNT_POSITION = 40  # support.awarded, 7200000000 KRW (P21)
@@ -55,7 +56,8 @@ class Proven:
 
 
 @pytest.fixture(scope="module")
-def proven(integrity_demo_master, integrity_signer, tmp_path_factory) -> Proven:
+def proven(integrity_demo_master, _integrity_signer, tmp_path_factory) -> Proven:
+    integrity_signer = forgetting(_integrity_signer)
     folder = tmp_path_factory.mktemp("proofs")
     db = folder / "demo.db"
     db.write_bytes(integrity_demo_master.read_bytes())
@@ -270,7 +272,8 @@ def edit_checkpoint(source: Path, target: Path, old: str, new: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def other_ledger(integrity_signer, tmp_path_factory) -> tuple[Path, Path]:
+def other_ledger(_integrity_signer, tmp_path_factory) -> tuple[Path, Path]:
+    integrity_signer = forgetting(_integrity_signer)
     """Another ledger with the same events (a second build of the demo) and its checkpoint, same signer."""
     folder = tmp_path_factory.mktemp("other-ledger")
     db = folder / "other.db"
@@ -345,11 +348,25 @@ def test_a_checkpoint_edited_by_hand_fails_its_signature(field, proven, integrit
         ("size: 43\n", ""),
         ("size: 43\n", "size: 43\nsize: 43\n"),
         ("size: 43\n", "size: 43\nextra: 1\n"),
-        ("netledger checkpoint v1", "netledger checkpoint v2"),
+        ("netledger checkpoint v2", "netledger checkpoint v3"),
+        ("netledger checkpoint v2", "netledger checkpoint v1"),
+        ("\nmeta: ", "\nmeta: 00"),
         ("\n\nsignature: ed25519 ", "\nsignature: ed25519 "),
         ("signature: ed25519 ", "signature: rsa "),
     ],
-    ids=["space", "leading-zero", "negative", "line-dropped", "line-twice", "extra-field", "header", "no-blank", "alg"],
+    ids=[
+        "space",
+        "leading-zero",
+        "negative",
+        "line-dropped",
+        "line-twice",
+        "extra-field",
+        "header",
+        "downgraded",
+        "meta-length",
+        "no-blank",
+        "alg",
+    ],
 )
 def test_a_checkpoint_that_is_not_in_canonical_form_is_malformed(old, new, proven, integrity_tools, tmp_path):
     edited = edit_checkpoint(proven.checkpoint, tmp_path / "edited.checkpoint", old, new)

@@ -30,6 +30,7 @@ from domain.integrity.merkle import EMPTY_ROOT
 from domain.integrity.proofs import checkpoint_of
 from domain.integrity.verify import verify_log
 from domain.ledger import Ledger
+from tests.integrity.conftest import forgetting
 
 N = 3000
 FIRMS = 40
@@ -108,7 +109,8 @@ class Master:
 
 
 @pytest.fixture(scope="module")
-def tamper_master(tmp_path_factory, integrity_signer) -> Master:
+def tamper_master(tmp_path_factory, _integrity_signer) -> Master:
+    integrity_signer = forgetting(_integrity_signer)
     folder = tmp_path_factory.mktemp("tamper-master")
     path = folder / "big.db"
     with Ledger(path, actor="generator", create=True, name="big") as ledger:

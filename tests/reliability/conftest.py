@@ -33,6 +33,8 @@ class Row:
     lost: int = 0
     tracebacks: int = 0
     note: str = ""
+    #: The highest peak resident memory of a trial, when the suite measures it.
+    peak_mib: float | None = None
 
 
 class Tally:
@@ -47,8 +49,9 @@ class Tally:
         lost: int = 0,
         tracebacks: int = 0,
         note: str = "",
+        peak_mib: float | None = None,
     ) -> Row:
-        row = Row(suite, trials, detected, lost, tracebacks, note)
+        row = Row(suite, trials, detected, lost, tracebacks, note, peak_mib)
         if REPORT:
             with Path(REPORT).open("a", encoding="utf-8") as out:
                 out.write(json.dumps(asdict(row)) + "\n")

@@ -1,7 +1,7 @@
 """Print the table of a reliability run: ``python -m tests.reliability.summary REPORT``.
 
-Rows of the same suite are summed. Exit 1 if anything was lost, crashed with a
-traceback, or went undetected.
+Rows of the same suite are summed (``peak MiB``: the highest peak resident memory a suite
+measured). Exit 1 if anything was lost, crashed with a traceback, or went undetected.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ def main(path: str) -> int:
     rows: dict[str, dict[str, int | None]] = defaultdict(
         lambda: {"trials": 0, "detected": None, "lost": 0, "tracebacks": 0}
     )
+    peaks: dict[str, float] = {}
     lines = Path(path).read_text(encoding="utf-8").splitlines() if Path(path).exists() else []
     for line in lines:
         r = json.loads(line)
@@ -25,7 +26,9 @@ def main(path: str) -> int:
             row["detected"] = int(row["detected"] or 0) + r["detected"]
         row["lost"] = int(row["lost"] or 0) + r["lost"]
         row["tracebacks"] = int(row["tracebacks"] or 0) + r["tracebacks"]
-    header = ("suite", "trials", "detected", "lost", "tracebacks")
+        if r.get("peak_mib") is not None:
+            peaks[r["suite"]] = max(peaks.get(r["suite"], 0.0), float(r["peak_mib"]))
+    header = ("suite", "trials", "detected", "lost", "tracebacks", "peak MiB")
     table = [header] + [
         (
             suite,
@@ -33,6 +36,7 @@ def main(path: str) -> int:
             "-" if r["detected"] is None else str(r["detected"]),
             str(r["lost"]),
             str(r["tracebacks"]),
+            f"{peaks[suite]:.0f}" if suite in peaks else "-",
         )
         for suite, r in sorted(rows.items())
     ]

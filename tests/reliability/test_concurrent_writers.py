@@ -191,9 +191,8 @@ def test_four_cli_writers_lose_and_double_nothing(target: str, backend: str, tmp
     options = ["--database-url", target] if backend == "postgresql" else ["--db", target]
     setup = tmp_path / "setup.jsonl"
     setup.write_text("".join(json.dumps(r) + "\n" for r in SETUP), encoding="utf-8")
-    first = subprocess.run(
-        [*NETLEDGER, *options, "import", str(setup), "--format", "jsonl"], capture_output=True, text=True, cwd=ROOT
-    )
+    command = [*NETLEDGER, *options, "import", "--create", str(setup), "--format", "jsonl"]
+    first = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     assert first.returncode == 0, first.stderr
     plans = [plan(w) for w in range(WRITERS)]
     writers = [Writer(w, options, tmp_path) for w in range(WRITERS)]

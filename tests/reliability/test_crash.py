@@ -61,7 +61,8 @@ SMALL_TRIALS = trials(3, 30)
 SEED = int(os.environ.get("NETLEDGER_CRASH_SEED") or (time.time_ns() % 10**9 if FULL else 20_260))
 
 #: Runs the CLI, killing the process with SIGKILL at a point named by the environment:
-#: ``NETLEDGER_TEST_DIE_WRITING=FOLDER``: half-way through the first write to a file opened for writing in FOLDER;
+#: ``NETLEDGER_TEST_DIE_WRITING=FOLDER``: half-way through the first write to a file opened for writing in FOLDER
+#: (by name, or a temporary file's descriptor);
 #: ``NETLEDGER_TEST_DIE_AT=module:Class.method``: on entering that method.
 DIE = """
 import builtins, io, os, signal
@@ -96,6 +97,16 @@ if folder:
         return f
 
     io.open = builtins.open = dying_open
+    real_fdopen = os.fdopen
+
+    def dying_fdopen(fd, mode="r", *args, **kwargs):  # a temporary file made by mkstemp (domain.files)
+        f = real_fdopen(fd, mode, *args, **kwargs)
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        if any(m in mode for m in "wax") and os.path.dirname(path) == folder:
+            return Dying(f)
+        return f
+
+    os.fdopen = dying_fdopen
 
 point = os.environ.get("NETLEDGER_TEST_DIE_AT")
 if point:
@@ -238,7 +249,7 @@ def reference_of(n: int, tmp_path_factory: pytest.TempPathFactory) -> Reference:
     generate(file, n)
     db = folder / "clean.db"
     started = time.perf_counter()
-    done = netledger("--db", str(db), "import", str(file), "--format", "jsonl")
+    done = netledger("--db", str(db), "import", "--create", str(file), "--format", "jsonl")
     duration = time.perf_counter() - started
     assert done.returncode == 0, done.stderr
     empty = folder / "empty.db"
@@ -280,7 +291,7 @@ def check_import_survived(trial: Trial, where: list[str], raw: str, ref: Referen
         done = trial.run(*where, "network", "summary", "--format", "json")
         if done.returncode == 0 and json.loads(done.stdout) != expected:
             trial.problems.append(f"summary after the kill differs: {done.stdout[:300]}")
-    done = trial.run(*where, "import", str(ref.file), "--format", "jsonl")
+    done = trial.run(*where, "import", "--create", str(ref.file), "--format", "jsonl")
     if done.returncode == 0:
         line = done.stderr.strip().splitlines()[-1]
         wanted = (
@@ -321,7 +332,7 @@ def test_killed_import_leaves_all_or_nothing(
     if server is not None and FULL:  # time a clean import on PostgreSQL too; its summary must be the same
         where, url = postgres_ledger(server)
         started = time.perf_counter()
-        assert netledger(*where, "import", str(reference.file), "--format", "jsonl").returncode == 0
+        assert netledger(*where, "import", "--create", str(reference.file), "--format", "jsonl").returncode == 0
         duration = time.perf_counter() - started
         print(f"clean import of {reference.events} events on PostgreSQL: {duration:.1f} s")
         assert summary_of(*where) == reference.summary
@@ -334,7 +345,7 @@ def test_killed_import_leaves_all_or_nothing(
         else:
             raw = str(tmp_path / f"trial{n}.db")
             where = ["--db", raw]
-        _, done = killed_at([*where, "import", str(reference.file), "--format", "jsonl"], delay, tmp_path)
+        _, done = killed_at([*where, "import", "--create", str(reference.file), "--format", "jsonl"], delay, tmp_path)
         if done.traceback:
             trial.problems.append(f"the killed import printed a traceback: {done.stderr[-1500:]}")
         check_import_survived(trial, where, raw, reference, created=server is None)
@@ -364,7 +375,7 @@ def test_import_killed_while_creating_the_ledger_is_completed_by_the_next_run(
     raw = str(tmp_path / "new.db")
     where = ["--db", raw]
     trial = Trial(f"import killed at {point}")
-    args = [*where, "import", str(reference.file), "--format", "jsonl"]
+    args = [*where, "import", "--create", str(reference.file), "--format", "jsonl"]
     done = netledger(*args, extra={"NETLEDGER_TEST_DIE_AT": point}, boot=[sys.executable, "-c", DIE])
     assert done.returncode == -9, f"the crash point was not reached: {done.stderr[-800:]}"
     check_import_survived(trial, where, raw, reference, created=True)
@@ -381,7 +392,7 @@ def small_ledger(reference: Reference, tmp_path: Path) -> Path:
     with reference.file.open(encoding="utf-8") as source:
         file.write_text("".join(source.readline() for _ in range(50)), encoding="utf-8")
     db = tmp_path / "small.db"
-    assert netledger("--db", str(db), "import", str(file), "--format", "jsonl").returncode == 0
+    assert netledger("--db", str(db), "import", "--create", str(file), "--format", "jsonl").returncode == 0
     file.unlink()
     return db
 
@@ -400,7 +411,7 @@ def test_killed_append_records_the_event_once_or_not_at_all(small_ledger: Path, 
     calibration = copy_db(small_ledger, tmp_path / "calibrate.db")
     line, _ = one_line(tmp_path, -1)
     started = time.perf_counter()
-    assert netledger("--db", str(calibration), "append", str(line)).returncode == 0
+    assert netledger("--db", str(calibration), "append", "--create", str(line)).returncode == 0
     duration = time.perf_counter() - started
     results = Results()
     for n in range(SMALL_TRIALS):
@@ -409,13 +420,13 @@ def test_killed_append_records_the_event_once_or_not_at_all(small_ledger: Path, 
         db = copy_db(small_ledger, tmp_path / f"append{n}.db")
         where = ["--db", str(db)]
         line, event_id = one_line(tmp_path, n)
-        _, done = killed_at([*where, "append", str(line)], delay, tmp_path)
+        _, done = killed_at([*where, "append", "--create", str(line)], delay, tmp_path)
         if done.traceback:
             trial.problems.append(f"the killed append printed a traceback: {done.stderr[-1500:]}")
         size = size_of(trial, where)
         if size not in (base, base + 1, -1):
             trial.problems.append(f"{size} events after the kill, expected {base} or {base + 1}")
-        again = trial.run(*where, "append", str(line))
+        again = trial.run(*where, "append", "--create", str(line))
         wanted = "appended 0 event(s); 1 already recorded" if size == base + 1 else "appended 1 event(s)"
         if again.returncode == 0 and again.stderr.strip() != wanted:
             trial.problems.append(f"the append again said {again.stderr.strip()!r}, expected {wanted!r}")

@@ -127,7 +127,7 @@ def good_ledger(folder: Path, jsonl: Path) -> Path:
     """A small valid ledger (its WAL folded into the file), made through the CLI."""
     path = folder / "ledger.db"
     case = Case("setup", ["--db", str(path)], [])
-    done = netledger(case, ["import", "{jsonl}", "--format", "jsonl"], jsonl)
+    done = netledger(case, ["import", "--create", "{jsonl}", "--format", "jsonl"], jsonl)
     assert done.returncode == 0, done.stderr
     assert not Path(f"{path}-wal").exists(), "the ledger's WAL was not folded in at close"
     return path

@@ -816,8 +816,13 @@ def test_an_import_problem_whose_label_holds_a_line_break_is_listed_on_one_line(
 
 
 def test_a_label_of_a_megabyte_is_shortened_in_the_listing(harness: Harness) -> None:
-    data = json.dumps({"type": "support.ended", "event_id": MEGABYTE, "aggregate_id": GRANT, "effective": "2024"})
+    label = MEGABYTE[:300_000]  # 900 KB of UTF-8: a line within the 1 MiB limit of domain.limits
+    record = {"type": "support.ended", "event_id": label, "aggregate_id": GRANT, "effective": "2024"}
+    data = json.dumps(record, ensure_ascii=False)
     stderr = _refused(harness, ["import", "FILE", "--format", "jsonl"], 1, "event_id:", data=data.encode())
+    assert len(stderr) < 2000
+    longer = json.dumps({**record, "event_id": MEGABYTE}).encode()  # 2.1 MB: over the line limit, refused unread
+    stderr = _refused(harness, ["import", "FILE", "--format", "jsonl"], 2, "line 1: is longer than", data=longer)
     assert len(stderr) < 2000
 
 

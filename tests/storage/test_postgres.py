@@ -152,3 +152,30 @@ def test_a_url_without_a_database_name_is_a_usage_error() -> None:
 
 def _column(table: str) -> str:
     return {"netledger_events": "topic", "event_chain": "leaf_hash", "event_index": "event_id"}[table]
+
+
+def test_a_writer_role_signs_its_events_on_a_ledger_that_requires_signatures(
+    pg_server: Server, database: str, writer: tuple[str, str], tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from domain.integrity import checkpoint as cp
+
+    ring = Path(str(tmp_path)) / "ring"
+    ring.mkdir()
+    private, public = cp.keygen(ring / "writer.key")
+    name, password = writer
+    ok(nl(database, "init", "--require-signatures", "--grant-writer", name))
+    as_writer = pg_server.url(database.rsplit("/", 1)[1], name, password)
+    line = one_error(nl(as_writer, "org", "register", "postech", "--sector", "university", "--name-en", "POSTECH"), 1)
+    assert "requires every event signed" in line
+    signed = ("--sign-key", str(private))
+    ok(nl(as_writer, *signed, "org", "register", "postech", "--sector", "university", "--name-en", "POSTECH"))
+    ok(nl(as_writer, *signed, "org", "register", "rist", "--sector", "research_institute", "--name-en", "RIST"))
+    kid = cp.key_id(cp._read_key(public, private=False))
+    out = ok(nl(as_writer, "verify", "--keyring", str(ring))).stdout
+    assert f"signed by key {kid} (writer.key.pub): 2 events" in out
+    with psycopg.connect(as_writer) as con, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        con.execute("DELETE FROM event_signatures")
+    with psycopg.connect(database) as con, pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+        con.execute("UPDATE event_signatures SET signature = signature")

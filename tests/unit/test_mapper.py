@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -13,10 +14,10 @@ from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
-from domain.errors import RuleViolation
+from domain.errors import DamagedError, RuleViolation
 from domain.events import LedgerEvent
 from domain.integrity.chain import chain_rows
 from domain.ledger import Ledger
@@ -198,12 +199,28 @@ def test_every_row_a_ledger_stored_re_encodes_to_the_same_bytes(
         assert mapper.to_stored_event(found[1]).state == row.state
 
 
-def test_unreadable_state_is_a_deserialisation_error() -> None:
+def test_unreadable_state_is_a_damaged_ledger() -> None:
     stored = StoredEvent(
         originator_id=UUID(int=1), originator_version=1, topic=get_topic(Partnership.Ended), state=b"{not json"
     )
-    with pytest.raises(MapperDeserialisationError, match="stored event 00000000-0000-0000-0000-000000000001 v1"):
+    with pytest.raises(DamagedError, match="stored event 00000000-0000-0000-0000-000000000001 v1 cannot be read"):
         PydanticMapper().to_domain_event(stored)
+
+
+@pytest.mark.parametrize(
+    ("topic", "state", "reason"),
+    [
+        ("os:system", b"{}", "names no event class of the ledger"),
+        ("domain.events:utc_now", b"{}", "names no event class of the ledger"),
+        ("domain.nowhere:X", b"{}", "names no event class (TopicError)"),
+        (get_topic(Partnership.Ended), b"[1, 2]", "not a JSON object"),
+        (get_topic(Partnership.Ended), b'{"event_id": "x"}', "event_id: Input should be a valid UUID"),
+    ],
+)
+def test_a_row_the_ledger_did_not_write_is_damage_and_imports_nothing(topic: str, state: bytes, reason: str) -> None:
+    stored = StoredEvent(originator_id=UUID(int=1), originator_version=1, topic=topic, state=state)
+    with pytest.raises(DamagedError, match=re.escape(reason)):
+        PydanticMapper().decode(stored)
 
 
 # -- upcasting a stored version 1 organisation.registered ------------------------------------------------------
