@@ -79,7 +79,7 @@ def jsonl_items(ledger: Ledger, stream: IO[bytes]) -> Iterator[Item]:
             raw = raw[3:]
         if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
             check_depth(raw, f"line {number}")
-        if not raw.isspace():  # a line ends with its line break: never empty
+        if raw.strip():  # not blank (the first line may be only a byte-order mark, stripped above)
             chunk.append((number, raw))
             size += len(raw)
         if len(chunk) >= CHUNK or size >= CHUNK_BYTES:

@@ -228,3 +228,15 @@ def test_progress_shows_only_on_a_terminal_after_a_second(capsys: pytest.Capture
     loud.done()
     err = capsys.readouterr().err
     assert "importing: " in err and "1,500 records" in err and err.endswith("\n")
+
+
+@pytest.mark.parametrize("data", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\n", b"\xef\xbb\xbf\r\n\n"])
+def test_a_jsonl_file_of_only_a_byte_order_mark_writes_nothing(tmp_path: Path, data: bytes) -> None:
+    """A first line that is only a BOM is blank, not a record (it once crashed the batch reader)."""
+    db = str(tmp_path / "l.db")
+    (tmp_path / "bom.jsonl").write_bytes(data)
+    result = nl(db, "import", str(tmp_path / "bom.jsonl"), "--format", "jsonl")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 0, result.output
+    assert "wrote 0 event(s)" in result.stderr
+    assert events(db) == []

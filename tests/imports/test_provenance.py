@@ -26,7 +26,7 @@ def records(db: Path) -> list[tuple[int, ImportRecord.Recorded]]:
 
 def test_a_360giving_import_records_its_file_and_every_event_points_at_it(tmp_path: Path) -> None:
     db = tmp_path / "l.db"
-    result = nl(db, "import", str(ALWF), "--format", "360giving")
+    result = nl(db, "import", "--create", str(ALWF), "--format", "360giving")
     assert result.exit_code == 0, result.stderr
     ((position, record),) = records(db)
     assert f"; import {record.event_id}" in result.stderr
@@ -44,7 +44,7 @@ def test_a_360giving_import_records_its_file_and_every_event_points_at_it(tmp_pa
     show = nl(db, "show", str(record.event_id), "--format", "json")
     assert json.loads(show.stdout)["state"]["sha256"] == record.sha256
     # Everything recorded: nothing at all is written, no record either.
-    again = nl(db, "import", str(ALWF), "--format", "360giving")
+    again = nl(db, "import", "--create", str(ALWF), "--format", "360giving")
     assert again.exit_code == 0 and "wrote 0 event(s)" in again.stderr
     assert len(records(db)) == 1
     assert nl(db, "verify").exit_code == 0
@@ -54,7 +54,7 @@ def test_a_second_import_points_at_its_own_events_only(tmp_path: Path) -> None:
     db = tmp_path / "l.db"
     first = b"key,name_en,sector\na,A,firm\n"
     second = b"key,name_en,sector\na,A,firm\nb,B,firm\nc,C,firm\n"
-    args = ("import", "-", "--format", "csv", "--type", "organisation.registered")
+    args = ("import", "--create", "-", "--format", "csv", "--type", "organisation.registered")
     assert nl(db, *args, stdin=first).exit_code == 0
     assert nl(db, *args, stdin=second).exit_code == 0
     (_, one), (position, two) = records(db)
@@ -72,10 +72,10 @@ def test_a_second_import_points_at_its_own_events_only(tmp_path: Path) -> None:
 def test_a_dry_run_and_a_refused_import_record_nothing(tmp_path: Path) -> None:
     db = tmp_path / "l.db"
     Ledger(db, create=True).close()
-    dry = nl(db, "import", str(ALWF), "--format", "360giving", "--dry-run")
+    dry = nl(db, "import", "--create", str(ALWF), "--format", "360giving", "--dry-run")
     assert dry.exit_code == 0
     bad = tmp_path / "bad.csv"
     bad.write_text("key,name_en,sector\na,A,castle\n", encoding="utf-8")
-    assert nl(db, "import", str(bad), "--format", "csv", "--type", "organisation.registered").exit_code == 1
+    assert nl(db, "import", "--create", str(bad), "--format", "csv", "--type", "organisation.registered").exit_code == 1
     with Ledger(db) as ledger:
         assert ledger.count() == 0

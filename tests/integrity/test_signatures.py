@@ -177,7 +177,7 @@ def test_an_import_signs_every_event_it_writes(integrity_cli, integrity_tools, t
     (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     integrity_cli.ok(db, "--sign-key", str(private), "import", str(tmp_path / "in.jsonl"), "--format", "jsonl")
     rows = signature_rows(db)
-    assert [p for p, _, _ in rows] == [1, 2, 3]
+    assert [p for p, _, _ in rows] == [1, 2, 3, 4]  # the three records and the import's import.recorded
     for position, public, signature in rows:
         oid, version, topic, state = integrity_tools.raw_event(db, position)
         Ed25519PublicKey.from_public_bytes(public).verify(signature, event_leaf(position, oid, version, topic, state))
