@@ -91,8 +91,9 @@ ENGINES: tuple[str, ...] = ("auto", "igraph", "networkx")
 #: Below this many organisations, and while igraph is not loaded yet, ``auto`` computes the metric with
 #: NetworkX: its time there is under the ~20 ms that loading igraph costs (``benchmarks/engines.py``
 #: measures the crossing again: its "small networks" table; on a quiet 2-core machine NetworkX's betweenness
-#: took 14 ms at 100 organisations and 55 ms at 200, against 19-22 ms for igraph, load included). Brokers and communities always use igraph:
-#: NetworkX's constraint takes 25 ms on 20 organisations, and Louvain's answer depends on the implementation.
+#: took 14 ms at 100 organisations and 55 ms at 200, against 19-22 ms for igraph, load included).
+#: Brokers and communities always use igraph: NetworkX's constraint takes 25 ms on 20 organisations,
+#: and Louvain's answer depends on the implementation.
 NETWORKX_BELOW: dict[str, int] = {
     "betweenness": 150,
     "closeness": 300,

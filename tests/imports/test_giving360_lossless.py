@@ -289,7 +289,10 @@ def test_flagged_grants_draw_no_self_loop(tmp_path: Path) -> None:
 
     db = tmp_path / "l.db"
     assert (
-        run(db, "import", "--create", str(write(tmp_path / "g.json", every_field_grants())), "--format", "360giving").exit_code == 0
+        run(
+            db, "import", "--create", str(write(tmp_path / "g.json", every_field_grants())), "--format", "360giving"
+        ).exit_code
+        == 0
     )
     with Ledger(db) as ledger:
         graph = load_network(ledger)
@@ -300,7 +303,10 @@ def test_flagged_grants_draw_no_self_loop(tmp_path: Path) -> None:
 def test_log_and_show_carry_the_flags_and_original(tmp_path: Path) -> None:
     db = tmp_path / "l.db"
     assert (
-        run(db, "import", "--create", str(write(tmp_path / "g.json", every_field_grants())), "--format", "360giving").exit_code == 0
+        run(
+            db, "import", "--create", str(write(tmp_path / "g.json", every_field_grants())), "--format", "360giving"
+        ).exit_code
+        == 0
     )
     log = run(db, "log", "--format", "json")
     assert log.exit_code == 0, log.stderr

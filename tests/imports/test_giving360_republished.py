@@ -24,7 +24,9 @@ ALWF = DATA / "alwf-a003W000001B7PzQAK.json"
 
 
 def run(db: Path, source: Path, *extra: str) -> Result:
-    return CliRunner().invoke(cli, ["--db", str(db), "import", "--create", str(source), "--format", "360giving", *extra])
+    return CliRunner().invoke(
+        cli, ["--db", str(db), "import", "--create", str(source), "--format", "360giving", *extra]
+    )
 
 
 def republished(grants: list[dict[str, Any]], seed: int = 13) -> tuple[list[dict[str, Any]], dict[str, Any]]:
