@@ -9,7 +9,7 @@ from typing import Any
 import networkx as nx
 
 from domain.organisation import SECTORS
-from projections.engines import TIE_TYPES, When, check_tie_types, prepare
+from projections.engines import TIE_TYPES, When, check_tie_types, clustering_shape, path_shape, prepare
 
 
 def summary(
@@ -80,6 +80,8 @@ def summary(
     found = list(nx.connected_components(simple))
     components = [len(c) for c in found]
     largest = simple.subgraph(min(found, key=lambda c: (-len(c), min(c)))) if found else None
+    clustering = clustering_shape(simple) if found else (None, None)
+    lengths = path_shape(largest) if largest is not None else (None, None)
     return {
         "organisations": simple.number_of_nodes(),
         "organisations_by_sector": {s: sectors[s] for s in sorted(sectors, key=_sector_order)},
@@ -92,10 +94,10 @@ def summary(
         "components": len(components),
         "largest_component": max(components, default=0),
         "isolated": sum(1 for n in simple if not simple.degree(n)),
-        "average_clustering": float(nx.average_clustering(simple)) if found else None,
-        "transitivity": float(nx.transitivity(simple)) if found else None,
-        "diameter": nx.diameter(largest) if largest is not None else None,
-        "average_path_length": float(nx.average_shortest_path_length(largest)) if largest is not None else None,
+        "average_clustering": clustering[0],
+        "transitivity": clustering[1],
+        "diameter": lengths[1],
+        "average_path_length": lengths[0],
     }
 
 

@@ -44,6 +44,7 @@ from projections.engines import (
     check_choice,
     check_tie_types,
     choose_engine,
+    path_shape,
     prepare,
     require_nodes,
 )
@@ -63,14 +64,14 @@ def shape(simple: nx.Graph) -> dict[str, Any]:
     """
     found = list(nx.connected_components(simple))
     largest = min(found, key=lambda c: (-len(c), min(c))) if found else set()
-    core = simple.subgraph(largest)
+    lengths = path_shape(simple.subgraph(largest)) if largest else (None, None)
     return {
         "organisations": simple.number_of_nodes(),
         "links": simple.number_of_edges(),
         "components": len(found),
         "largest_component": len(largest),
-        "average_path_length": float(nx.average_shortest_path_length(core)) if largest else None,
-        "diameter": nx.diameter(core) if largest else None,
+        "average_path_length": lengths[0],
+        "diameter": lengths[1],
     }
 
 
