@@ -9,21 +9,9 @@ import click
 
 from cli.context import reads
 from cli.output import emit, format_option, render_table, terminal
-from cli.when import as_of_option, cut_of, cut_options, day, timestamp
-from domain.errors import InputError
+from cli.when import as_of_option, cut_of, cut_options, day, partial_date, timestamp
 from domain.ledger import Ledger
 from domain.records import EVENT_TYPES, HEADER
-from domain.values import DATE_FIX, PartialDate
-
-
-def _date(value: str | None, field: str) -> PartialDate | None:
-    if value is None:
-        return None
-    try:
-        return PartialDate.parse(value)
-    except ValueError as exc:
-        raise InputError(field, str(exc), DATE_FIX) from None
-
 
 TYPE_CHOICES = sorted({*EVENT_TYPES, *(t.split(".")[0] for t in EVENT_TYPES)})
 
@@ -98,8 +86,8 @@ def log(
     where = LogFilter(
         orgs=orgs,
         types=types,
-        start=_date(start, "--from"),
-        end=_date(end, "--to"),
+        start=partial_date(start, "--from"),
+        end=partial_date(end, "--to"),
         recorded_before=timestamp(recorded_before, "--recorded-before"),
         position=cut.position,
         known_at=cut.known_at,

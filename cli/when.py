@@ -75,13 +75,14 @@ def count(value: str | None, field: str, *, minimum: int = 0) -> int | None:
 
 def period(start: str | None, end: str | None) -> tuple[PartialDate | None, PartialDate | None]:
     """Parse ``--from`` and ``--to`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``); the end must not come first."""
-    first, last = _date(start, "--from"), _date(end, "--to")
+    first, last = partial_date(start, "--from"), partial_date(end, "--to")
     if first is not None and last is not None and last.last_day < first.first_day:
         raise InputError("--to", f"{last} is before --from {first}", "give an end on or after the start")
     return first, last
 
 
-def _date(value: str | None, field: str) -> PartialDate | None:
+def partial_date(value: str | None, field: str) -> PartialDate | None:
+    """*value* as a ``PartialDate`` (None stays None), or an ``InputError`` naming *field*."""
     if value is None:
         return None
     try:

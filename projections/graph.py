@@ -228,8 +228,8 @@ class NetworkFold:
     def _fold(self, position: int, originator_id: UUID | str, entry: EventOp, state: dict[str, Any]) -> None:
         op = entry.op
         if op == NOTE:  # an import's record: nothing in the network
-            pass
-        elif op >= CREATE:
+            return
+        if op >= CREATE:
             uid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
             self._relation(uid, op, entry.tie_type, state, position)
         else:
