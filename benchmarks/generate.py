@@ -37,9 +37,10 @@ sys.path.insert(0, str(ROOT))
 
 from domain.agreement import AGREEMENT_KINDS, Agreement  # noqa: E402
 from domain.events import LedgerEvent, utc_now  # noqa: E402
-from domain.ledger import Ledger, Session  # noqa: E402
+from domain.ledger import Ledger  # noqa: E402
 from domain.organisation import SECTORS, Organisation, organisation_id  # noqa: E402
 from domain.partnership import Partnership  # noqa: E402
+from domain.session import Session  # noqa: E402
 from domain.support import SUPPORT_KINDS, UNPRICED, Support  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / ".data"

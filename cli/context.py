@@ -6,12 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from domain.errors import InputError
-from domain.ledger import Ledger, Outcome
+from domain.ledger import Ledger
+
+if TYPE_CHECKING:
+    from domain.session import Outcome
 
 
 @dataclass
@@ -137,8 +140,10 @@ def reads(f: Callable[..., Any]) -> Callable[..., None]:
 
 def currency_code(value: str | None, field: str = "--currency") -> str | None:
     """An ISO 4217 code as given (``KRW``), or an ``InputError`` naming *field*; None stays None."""
+    if value is None:
+        return None
     from domain.values import currencies
 
-    if value is not None and value not in currencies():
+    if value not in currencies():
         raise InputError(field, f"{value!r} is not an ISO 4217 currency code", "give one such as KRW, USD or GBP")
     return value

@@ -19,8 +19,8 @@ from domain.errors import InputError
 from domain.files import Output
 from domain.imports.pipeline import ImportRejected, ImportReport, Item, Provenance, run_import
 from domain.ledger import Ledger
-from domain.organisation import SECTORS
 from domain.records import EVENT_TYPES
+from domain.sectors import SECTORS
 
 DEFAULT_RECIPIENT_SECTOR = "intermediary"
 

@@ -167,7 +167,7 @@ def _tie_types(values: Sequence[str]) -> tuple[str, ...] | None:
 
 
 def _sector(value: str | None) -> str | None:
-    from domain.organisation import SECTORS
+    from domain.sectors import SECTORS
 
     return _choice(value, SECTORS, "--sector")
 

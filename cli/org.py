@@ -8,7 +8,7 @@ from cli.context import envelope_options, meta_kwargs, reads, report, writes
 from cli.output import emit, format_option
 from cli.when import as_of_option, count, day
 from domain.ledger import Ledger
-from domain.organisation import SECTORS
+from domain.sectors import SECTORS
 
 
 @click.group()

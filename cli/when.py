@@ -17,8 +17,8 @@ from typing import Any
 
 import click
 
+from domain.dates import DATE_FIX, PartialDate, moment, query_day
 from domain.errors import InputError
-from domain.values import DATE_FIX, PartialDate, moment, query_day
 
 AS_OF_HELP = "The world on DATE: YYYY and YYYY-MM mean the last day of that year or month (default: today)."
 KNOWN_AT_HELP = "Only what the ledger had recorded by this moment (ISO 8601; UTC if no zone)."

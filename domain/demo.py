@@ -38,8 +38,9 @@ from uuid import UUID, uuid5
 from domain.commands import execute
 from domain.errors import RuleViolation
 from domain.events import LedgerEvent
-from domain.ledger import Ledger, Outcome, Session
+from domain.ledger import Ledger
 from domain.records import draft, event_type, originator_of
+from domain.session import Outcome, Session
 from domain.values import Party
 
 DEMO_NAMESPACE = UUID("0c6f6d1e-2b0e-4d0a-8d7a-5f0e7f3b9a21")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
@@ -29,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.dates import utc_now as utc_now  # re-exported: where events are made
 from domain.errors import InputError, RuleViolation
 from domain.values import DATE_FIX, KEY_ERROR, KEY_FIX, SURROGATE_PROBLEM, CleanShortText, CleanText, PartialDate
 
@@ -291,10 +291,6 @@ def project(aggregate: Aggregate | None, events: Iterable[LedgerEvent]) -> Aggre
             aggregate = event.aggregate_class(event.originator_id)
         aggregate.apply(event)
     return aggregate
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def check_order(start: PartialDate | None, end: PartialDate | None, field: str, what: str) -> None:

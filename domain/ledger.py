@@ -38,14 +38,12 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper, OperationalError, PersistenceError, StoredEvent
-from pydantic import ValidationError
 
 from domain.commands.methods import LedgerCommands
+from domain.dates import utc_now
 from domain.errors import ConflictError, DamagedError, InputError, RuleViolation, StorageError
-from domain.events import Aggregate, LedgerEvent, Meta, input_error, project, utc_now
 from domain.integrity.chain import ChainError
 from domain.mapper import PydanticMapper
-from domain.session import Outcome, Session, as_uuid, with_positions
 from domain.storage import (
     FULL_FIX,
     SCHEMA_VERSION,
@@ -57,11 +55,12 @@ from domain.storage import (
     locked_out,
     stored_id,
 )
-from domain.values import control_free
 
 if TYPE_CHECKING:
     from domain.bulk import Bulk
+    from domain.events import Aggregate, LedgerEvent, Meta
     from domain.organisation import Organisation
+    from domain.session import Session
 
 T = TypeVar("T")
 
@@ -155,6 +154,8 @@ class Ledger(LedgerCommands):
     def _open(self, path: str | os.PathLike[str], create: bool, name: str | None, ledger_id: str | None) -> None:
         """Connect, create the ledger if asked and needed, read its meta, check its schema version."""
         if name is not None:
+            from domain.values import control_free
+
             control_free(name, "name")  # shown in every report and page: no control characters
         if is_url(path):
             self.path: Path | None = None
@@ -403,6 +404,8 @@ class Ledger(LedgerCommands):
         self.require_writable()
         if self._bulk is not None:
             return self._bulk.run(work, event_ids)
+        from domain.session import Session, with_positions
+
         reason = ""
         deadline = time.monotonic() + lock_budget()
         attempt = 0
@@ -447,6 +450,10 @@ class Ledger(LedgerCommands):
         recorded_at: datetime | None = None,
     ) -> Meta:
         """Build and validate the envelope of a new event."""
+        from pydantic import ValidationError
+
+        from domain.events import Meta, input_error
+
         try:
             return Meta(
                 event_id=event_id if event_id is not None else uuid4(),
@@ -462,6 +469,8 @@ class Ledger(LedgerCommands):
     # -- reads ------------------------------------------------------------------------
     def get(self, aggregate_id: UUID, version: int | None = None) -> Aggregate | None:
         """The aggregate with this id (optionally as it was at *version*), or None."""
+        from domain.events import project
+
         try:
             return self.app.repository.get(aggregate_id, version=version, projector_func=project)
         except AggregateNotFoundError:
@@ -479,6 +488,8 @@ class Ledger(LedgerCommands):
         The index row is checked against the event at the position it names (the same
         aggregate, version and event id): a row the ledger did not write is a ``DamagedError``.
         """
+        from domain.session import as_uuid
+
         event_id = as_uuid(event_id, "event_id")
         if self._bulk is not None:
             return self._bulk.find(event_id)
@@ -565,4 +576,4 @@ class _Repository:
         return aggregate
 
 
-__all__ = ["Ledger", "Outcome", "Session", "default_actor"]
+__all__ = ["Ledger", "default_actor"]

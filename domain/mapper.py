@@ -25,7 +25,7 @@ import json
 import sys
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import (
@@ -34,11 +34,11 @@ from eventsourcing.persistence import (
     Transcoder,
 )
 from eventsourcing.utils import get_topic, resolve_topic
-from pydantic import ValidationError
 
 from domain.errors import DamagedError
-from domain.events import LedgerEvent
-from domain.values import STORED
+
+if TYPE_CHECKING:  # the models are imported when the first event is read or written, not to open a ledger
+    from domain.events import LedgerEvent
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class PydanticMapper(Mapper[UUID]):
         super().__init__(transcoder or CompactJSON())
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        event = cast(LedgerEvent, domain_event)
+        event = cast("LedgerEvent", domain_event)
         topic, state = encode(event)
         return LedgerStoredEvent(
             originator_id=event.originator_id,
@@ -92,9 +92,15 @@ class PydanticMapper(Mapper[UUID]):
             upcast(cls, state)
             state["originator_id"] = stored_event.originator_id
             state["originator_version"] = stored_event.originator_version
-            return cls.model_validate(state, context=STORED)
+            return cls.model_validate(state, context=_stored())
         except Exception as exc:  # anything: the row was not written by the ledger
             raise unreadable(stored_event, exc) from None
+
+
+def _stored() -> dict[str, Any]:
+    from domain.values import STORED
+
+    return STORED
 
 
 #: What the stored state leaves out: the row's own columns.
@@ -135,6 +141,8 @@ def event_class(topic: str) -> type[LedgerEvent]:
         cls = resolve_topic(topic)
     except Exception as exc:
         raise ValueError(f"the topic {topic[:80]!r} names no event class ({type(exc).__name__})") from None
+    from domain.events import LedgerEvent
+
     if not (isinstance(cls, type) and issubclass(cls, LedgerEvent) and cls.type_name):
         raise ValueError(f"the topic {topic[:80]!r} names no event class of the ledger")
     return cls
@@ -142,6 +150,8 @@ def event_class(topic: str) -> type[LedgerEvent]:
 
 def unreadable(stored: StoredEvent, exc: Exception) -> DamagedError:
     """The error of a stored row that gives no event, with pydantic's or the decoder's first complaint."""
+    from pydantic import ValidationError
+
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -19,21 +19,9 @@ from pydantic import Field, model_validator
 
 from domain.errors import RuleViolation
 from domain.events import Aggregate, Envelope, LedgerEvent, RetractedMixin, check_order
+from domain.sectors import SECTORS as SECTORS
+from domain.sectors import Sector
 from domain.values import CleanShortText, Country, Identifier, OrgKey, PartialDate, Party
-
-Sector = Literal[
-    "government",
-    "university",
-    "research_institute",
-    "firm",
-    "civil_society",
-    "funder",
-    "intermediary",
-    "programme",
-]
-#: The sectors. University, firm (industry), government and civil_society (charities, foundations,
-#: associations, NGOs) are the four strands of the quadruple helix; the others are roles between them.
-SECTORS: tuple[str, ...] = Sector.__args__  # type: ignore[attr-defined]
 
 NAMESPACE = UUID("6f1c1f0e-5d0a-4c7e-9a55-3f3b8f1c2a10")
 

@@ -62,7 +62,7 @@ from typing import Any
 import networkx as nx
 
 from domain.errors import InputError
-from domain.organisation import SECTORS
+from domain.sectors import SECTORS
 from projections.engines import (
     ENGINE_METRICS,
     ENGINES,

@@ -37,7 +37,7 @@ from typing import Any
 import networkx as nx
 
 from domain.errors import RuleViolation
-from domain.organisation import SECTORS
+from domain.sectors import SECTORS
 from projections.engines import When, check_choice, network_on
 
 #: Columns of ``organisations`` rows.

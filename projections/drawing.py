@@ -38,7 +38,7 @@ import networkx as nx
 
 from domain.errors import InputError
 from domain.files import Output
-from domain.organisation import SECTORS
+from domain.sectors import SECTORS
 from projections.centrality import scores_of
 from projections.engines import METRICS, TIE_TYPES, When, check_choice, check_tie_types, network_on, simple_graph, ties
 from projections.layout import Position, positions

@@ -17,11 +17,11 @@ from os import PathLike
 from typing import IO, Any, TypedDict
 from uuid import UUID
 
+from domain.dates import PartialDate
 from domain.grantdata import Grant360, published
 from domain.ledger import Ledger
 from domain.organisation import organisation_id
 from domain.support import Support
-from domain.values import PartialDate
 from projections.terms import Positioned, RelationOn, known, organisation_on, relation_on
 from projections.timeaxes import query_day
 

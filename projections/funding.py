@@ -51,11 +51,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain.dates import PartialDate, query_day
 from domain.errors import InputError
 from domain.ledger import Ledger
 from domain.organisation import Organisation, organisation_id
 from domain.support import SUPPORT_KINDS, Support
-from domain.values import PartialDate, query_day
 from projections.records import op_for_topic
 from projections.terms import Positioned, day_of, known, organisation_on, relation_on
 from projections.timeaxes import amount_text

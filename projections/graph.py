@@ -47,15 +47,13 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import networkx as nx
 
 from domain.collector import paused_gc
-from domain.events import LedgerEvent
-from domain.mapper import upcast
-from domain.values import event_day
+from domain.dates import event_day
 from projections.records import (
     AMEND,
     CLOSE,
@@ -73,6 +71,9 @@ from projections.records import (
     op_for_topic,
     record_of,
 )
+
+if TYPE_CHECKING:
+    from domain.events import LedgerEvent
 
 #: Version of what the fold derives and of its saved state; a persisted projection of another version is rebuilt.
 FOLD_VERSION = 2
@@ -174,7 +175,7 @@ class NetworkFold:
         entry = op_for_topic(record.topic)
         state = record.state
         if entry.upcasts:
-            state = upcast(entry.cls, dict(state))
+            state = entry.current(dict(state))
         state = complete(entry.cls, state)
         self._fold(record.position, record.originator_id, entry, state)
         stamp = state.get("recorded_at")
@@ -215,7 +216,7 @@ class NetworkFold:
                 if known is not None and stamp > known:
                     continue
                 if entry.upcasts:
-                    upcast(entry.cls, state)
+                    entry.current(state)
                 fold(row.id, row.originator_id, entry, state)
                 if stamp > upto:
                     upto = stamp

@@ -54,8 +54,8 @@ from typing import IO, Any
 
 import networkx as nx
 
+from domain.dates import event_day
 from domain.errors import RuleViolation
-from domain.values import event_day
 from projections.engines import WEIGHTS, When, check_choice, check_tie_types, network_on
 
 #: The shapes ``export_graph`` writes.

@@ -33,8 +33,8 @@ from typing import Any
 
 import networkx as nx
 
+from domain.dates import moment, query_day
 from domain.ledger import Ledger
-from domain.values import moment, query_day
 from projections.engines import When
 from projections.results import Report, Scores, Table
 

@@ -35,20 +35,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from domain.agreement import Agreement
 from domain.errors import DamagedError
-from domain.events import LedgerEvent
 from domain.mapper import PydanticMapper, event_class, upcast
-from domain.organisation import Organisation
-from domain.partnership import Partnership
-from domain.provenance import ImportRecord
-from domain.records import EVENT_TYPES
-from domain.support import Support
+
+if TYPE_CHECKING:
+    from domain.events import LedgerEvent
 
 REGISTER, RENAME, DISSOLVE, ORG_RETRACT, CREATE, AMEND, CLOSE, RETRACT, DISBURSE = range(1, 10)
 #: An event the network does not fold (an import's record): it only moves the position.
@@ -56,25 +53,28 @@ NOTE = 0
 #: Operations on organisations are below ``CREATE``; relation operations from ``CREATE`` up.
 ORG_OPS = frozenset({REGISTER, RENAME, DISSOLVE, ORG_RETRACT})
 
-_OPS: dict[type[LedgerEvent], int] = {
-    Organisation.Registered: REGISTER,
-    Organisation.Renamed: RENAME,
-    Organisation.Dissolved: DISSOLVE,
-    Organisation.Retracted: ORG_RETRACT,
-    Partnership.Formed: CREATE,
-    Partnership.Ended: CLOSE,
-    Partnership.Retracted: RETRACT,
-    Agreement.Signed: CREATE,
-    Agreement.Amended: AMEND,
-    Agreement.Terminated: CLOSE,
-    Agreement.Retracted: RETRACT,
-    Support.Awarded: CREATE,
-    Support.Amended: AMEND,
-    Support.Disbursed: DISBURSE,
-    Support.Ended: CLOSE,
-    Support.Withdrawn: CLOSE,
-    Support.Retracted: RETRACT,
-    ImportRecord.Recorded: NOTE,
+#: Each event class's stored topic -> (operation, aggregate kind, class version now), written out so
+#: that the fold reads a ledger without importing the pydantic models (a query never loads them);
+#: tests/unit/test_graph.py holds it equal to the event classes.
+TOPICS: dict[str, tuple[int, str, int]] = {
+    "domain.organisation:Organisation.Registered": (REGISTER, "organisation", 2),
+    "domain.organisation:Organisation.Renamed": (RENAME, "organisation", 1),
+    "domain.organisation:Organisation.Dissolved": (DISSOLVE, "organisation", 1),
+    "domain.organisation:Organisation.Retracted": (ORG_RETRACT, "organisation", 1),
+    "domain.partnership:Partnership.Formed": (CREATE, "partnership", 1),
+    "domain.partnership:Partnership.Ended": (CLOSE, "partnership", 1),
+    "domain.partnership:Partnership.Retracted": (RETRACT, "partnership", 1),
+    "domain.agreement:Agreement.Signed": (CREATE, "agreement", 1),
+    "domain.agreement:Agreement.Amended": (AMEND, "agreement", 1),
+    "domain.agreement:Agreement.Terminated": (CLOSE, "agreement", 1),
+    "domain.agreement:Agreement.Retracted": (RETRACT, "agreement", 1),
+    "domain.support:Support.Awarded": (CREATE, "support", 2),
+    "domain.support:Support.Amended": (AMEND, "support", 2),
+    "domain.support:Support.Disbursed": (DISBURSE, "support", 1),
+    "domain.support:Support.Ended": (CLOSE, "support", 1),
+    "domain.support:Support.Withdrawn": (CLOSE, "support", 1),
+    "domain.support:Support.Retracted": (RETRACT, "support", 1),
+    "domain.provenance:ImportRecord.Recorded": (NOTE, "import", 1),
 }
 
 
@@ -104,44 +104,55 @@ def first_damage(rows: Sequence[Row], exc: BaseException) -> DamagedError:
 
 @dataclass(frozen=True)
 class EventOp:
-    """How the fold treats one event class."""
+    """How the fold treats the events of one stored topic."""
 
-    cls: type[LedgerEvent]
+    topic: str
     op: int
     #: ``organisation``, ``partnership``, ``agreement`` or ``support`` (the aggregate's kind).
     tie_type: str
-    #: Whether stored payloads may need ``upcast`` (the class is past version 1).
-    upcasts: bool
+    #: The class's ``class_version`` now: a stored payload of an older one is upcast first.
+    version: int
+
+    @property
+    def upcasts(self) -> bool:
+        """Whether stored payloads may need ``upcast`` (the class is past version 1)."""
+        return self.version > 1
+
+    @cached_property
+    def cls(self) -> type[LedgerEvent]:
+        """The event class (imports the models: only to upcast an old payload, or for pydantic events)."""
+        return event_class(self.topic)
+
+    def current(self, state: dict[str, Any]) -> dict[str, Any]:
+        """*state* brought to this class's version, in place: ``class_version`` removed, an older payload
+        upcast (the only case that needs the models)."""
+        if state.get("class_version", 1) == self.version:
+            state.pop("class_version", None)
+            return state
+        return upcast(self.cls, state)
 
 
-OPS_BY_CLASS: dict[type[LedgerEvent], EventOp] = {
-    cls: EventOp(cls, op, cls.aggregate_class.kind, cls.class_version > 1) for cls, op in _OPS.items()
-}
 #: Topic -> operation (old topics are added as they are met).
-OPS_BY_TOPIC: dict[str, EventOp] = {get_topic(cls): entry for cls, entry in OPS_BY_CLASS.items()}
-
-missing = set(EVENT_TYPES.values()) - set(OPS_BY_CLASS)
-if missing:  # pragma: no cover - caught by tests/unit/test_graph.py as soon as a class is added
-    raise ImportError(f"the network fold has no operation for {sorted(c.type_name for c in missing)}")
+OPS_BY_TOPIC: dict[str, EventOp] = {topic: EventOp(topic, *entry) for topic, entry in TOPICS.items()}
 
 
 def op_for_topic(topic: str) -> EventOp:
-    """The operation for a stored topic (old topics resolve through eventsourcing's registry)."""
+    """The operation for a stored topic (an old topic resolves through eventsourcing's registry)."""
     entry = OPS_BY_TOPIC.get(topic)
     if entry is None:
         try:
             cls = event_class(topic)  # only modules of ``domain`` are ever imported to find out
         except ValueError as exc:
             raise UnknownEventError(f"stored topic {topic[:80]!r}: {exc}") from None
-        entry = OPS_BY_CLASS.get(cls)
-        if entry is None:
+        current = OPS_BY_TOPIC.get(get_topic(cls))
+        if current is None:
             raise UnknownEventError(f"the network fold does not know the event class of topic {topic!r}")
-        OPS_BY_TOPIC[topic] = entry
+        OPS_BY_TOPIC[topic] = entry = current
     return entry
 
 
 def op_for_class(cls: type[LedgerEvent]) -> EventOp:
-    entry = OPS_BY_CLASS.get(cls)
+    entry = OPS_BY_TOPIC.get(get_topic(cls))
     if entry is None:
         raise UnknownEventError(f"the network fold does not know the event class {cls.__qualname__}")
     return entry

@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 
-from domain.organisation import SECTORS
+from domain.sectors import SECTORS
 from projections.engines import When, prepare
 
 UNKNOWN = "unknown"

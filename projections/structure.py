@@ -23,7 +23,7 @@ from typing import Any
 import networkx as nx
 
 from domain.errors import InputError, RuleViolation
-from domain.organisation import SECTORS
+from domain.sectors import SECTORS
 from projections.engines import (
     ENGINES,
     Prepared,

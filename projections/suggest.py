@@ -37,7 +37,7 @@ from typing import Any
 import networkx as nx
 
 from domain.errors import InputError
-from domain.organisation import SECTORS
+from domain.sectors import SECTORS
 from projections.engines import When, check_choice, prepare, require_nodes
 
 METHODS: tuple[str, ...] = ("adamic-adar", "jaccard", "common", "resource-allocation", "preferential")

@@ -8,7 +8,7 @@ from typing import Any
 
 import networkx as nx
 
-from domain.organisation import SECTORS
+from domain.sectors import SECTORS
 from projections.engines import TIE_TYPES, When, check_tie_types, clustering_shape, path_shape, prepare
 
 

@@ -38,7 +38,7 @@ from typing import Any
 
 import networkx as nx
 
-from domain.values import PartialDate, query_day
+from domain.dates import PartialDate, query_day
 from projections.revisions import RevisionCache
 
 When = PartialDate | date | str

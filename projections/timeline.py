@@ -21,7 +21,7 @@ The statuses and the events in force are computed from *facts*, a few fields
 per event read straight from the stored JSON (``facts_from_rows``), so that a
 whole log costs one light pass before it is printed.
 
->>> from domain.values import PartialDate
+>>> from domain.dates import PartialDate
 >>> overlaps(PartialDate.parse("2019"), PartialDate.parse("2019-08-22"), None)
 True
 """
@@ -36,6 +36,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.agreement import Agreement
+from domain.dates import PartialDate, event_day, query_day
 from domain.events import LedgerEvent, RetractedMixin
 from domain.ledger import Ledger
 from domain.organisation import Organisation
@@ -43,7 +44,6 @@ from domain.partnership import Partnership
 from domain.provenance import ImportRecord
 from domain.records import HEADER, payload_fields, to_record
 from domain.support import Support
-from domain.values import PartialDate, event_day, query_day
 from projections.records import UNREADABLE, first_damage, op_for_topic
 
 #: What a fact says an event does.

@@ -39,7 +39,7 @@ import networkx as nx
 
 from domain.errors import InputError
 from domain.files import Output
-from domain.organisation import SECTORS
+from domain.sectors import SECTORS
 from projections.drawing import TIE_STYLES, sector_colour
 from projections.engines import TIE_TYPES, When, check_tie_types
 from projections.layout import positions

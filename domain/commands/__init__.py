@@ -24,9 +24,8 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from domain.events import LedgerEvent
-
 if TYPE_CHECKING:
+    from domain.events import LedgerEvent
     from domain.session import Outcome, Session
 
 #: A handler: record the draft's event through the session (or find it already recorded).

@@ -11,27 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from uuid import UUID
 
 from typing_extensions import Unpack
 
-from domain.commands import execute
-from domain.events import LedgerEvent, Meta
-from domain.records import (
-    PARTY_FIELDS,
-    UNPLACED,
-    draft,
-    draft_of,
-    event_type,
-    originator_of,
-    party_list,
-)
-from domain.session import Outcome, Session, as_uuid
-from domain.values import PartialDate, Party
+from domain.dates import PartialDate
+
+# The models, the rules and the session are imported by the first command run, not by opening a
+# ledger: a query opens one and never loads them (docs/architecture.md, "Start-up").
+if TYPE_CHECKING:
+    from domain.events import LedgerEvent, Meta
+    from domain.session import Outcome, Session
+    from domain.values import Party
+
+    Parties = Iterable[Party | str | dict[str, Any]]
 
 T = TypeVar("T")
-Parties = Iterable[Party | str | dict[str, Any]]
 
 
 class Envelope(TypedDict, total=False):
@@ -55,6 +51,9 @@ class LedgerCommands:
 
     def record(self, type_name: str, meta: Envelope, target: UUID | str | None = None, **fields: Any) -> Outcome:
         """Record an event of *type_name* with *fields* (*target*: the aggregate of a non-creating event)."""
+        from domain.records import PARTY_FIELDS, draft, event_type, originator_of, party_list
+        from domain.session import as_uuid
+
         m = self.meta_for(**meta)
         for side in PARTY_FIELDS:
             if fields.get(side) is not None:
@@ -68,6 +67,8 @@ class LedgerCommands:
 
     def execute(self, d: LedgerEvent) -> Outcome:
         """Run the handler of the draft *d* in one unit of work."""
+        from domain.commands import execute
+
         outcome: Outcome = self.run(lambda s: execute(s, d))
         return outcome
 
@@ -221,6 +222,8 @@ class LedgerCommands:
     def retract(self, retracted_event_id: UUID | str, *, reason: str, **meta: Unpack[Envelope]) -> Outcome:
         """Record that the event *retracted_event_id* no longer counts (it stays in the log)."""
         from domain.commands.retraction import no_such_event
+        from domain.records import UNPLACED, draft
+        from domain.session import as_uuid
 
         m = self.meta_for(**meta)
         target_id = as_uuid(retracted_event_id, "retracted_event_id")
@@ -239,7 +242,9 @@ class LedgerCommands:
 
         Each record's problem is named by its line (the number given with it, else its rank).
         """
+        from domain.commands import execute
         from domain.errors import LedgerError
+        from domain.records import draft_of
 
         drafts: list[tuple[str, LedgerEvent]] = []
         for i, item in enumerate(records, start=1):

@@ -35,7 +35,8 @@ from domain.collector import paused_gc
 from domain.commands import execute
 from domain.errors import LedgerError
 from domain.events import LedgerEvent
-from domain.ledger import Ledger, Outcome, Session
+from domain.ledger import Ledger
+from domain.session import Outcome, Session
 
 #: Records per session and per multi-row insert.
 BATCH_SIZE = 2000

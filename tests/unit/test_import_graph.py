@@ -95,10 +95,32 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith(("domain", "cli",
 """
 
 
+def probe(*args: str) -> set[str]:
+    """The project's modules (and pydantic, if loaded) after ``netledger ARGS`` in a fresh interpreter."""
+    code = PROBE.replace('m.startswith(("domain",', 'm.startswith(("pydantic", "domain",')
+    done = subprocess.run([sys.executable, "-c", code, "-", *args], capture_output=True, text=True, cwd=ROOT)
+    assert "Error" not in done.stdout + done.stderr, done.stdout + done.stderr
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
 def test_a_write_loads_only_the_models_and_commands_it_runs(tmp_path: Path) -> None:
-    args = ["--db", str(tmp_path / "l.db"), "org", "register", "a", "--sector", "firm", "--name-en", "A"]
-    done = subprocess.run([sys.executable, "-c", PROBE, "-", *args], capture_output=True, text=True, cwd=ROOT)
-    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    db = str(tmp_path / "l.db")
+    probe("--db", db, "init")
+    loaded = probe("--db", db, "org", "register", "a", "--sector", "firm", "--name-en", "A")
     assert "domain.organisation" in loaded and "cli.org" in loaded
     others = {"domain.partnership", "domain.agreement", "domain.support", "cli.network", "cli.log", "cli.audit"}
     assert not loaded & {*others, "cli.imports", "projections"}, sorted(loaded & others)
+
+
+def test_a_query_loads_neither_pydantic_nor_the_models(tmp_path: Path) -> None:
+    """A query reads the saved projection (or folds stored JSON): no event model, no pydantic (~70 ms)."""
+    db = str(tmp_path / "l.db")
+    probe("--db", db, "demo")
+    for query in (["network", "centrality", "--metric", "betweenness"], ["network", "summary"], ["org", "list"]):
+        loaded = probe("--db", db, *query)
+        assert "projections.centrality" in loaded or "projections.summary" in loaded or "cli.org" in loaded
+        heavy = {m for m in loaded if m.startswith("pydantic") or m in {"domain.events", "domain.organisation"}}
+        assert not heavy, (query, sorted(heavy))
+    # a question about the past folds the log from stored JSON: still no models
+    past = probe("--db", db, "network", "brokers", "--known-at", "2030-01-01")
+    assert not {m for m in past if m.startswith("pydantic")}

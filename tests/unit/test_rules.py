@@ -16,7 +16,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.errors import InputError, LedgerError, RuleViolation
-from domain.ledger import Ledger, Outcome
+from domain.ledger import Ledger
+from domain.session import Outcome
 
 Call = Callable[[], object]
 Refused = Callable[[Call, type[LedgerError], str, str], LedgerError]

@@ -23,7 +23,8 @@ from uuid import UUID
 from hypothesis import strategies as st
 
 from domain.errors import InputError, RuleViolation
-from domain.ledger import Ledger, Outcome
+from domain.ledger import Ledger
+from domain.session import Outcome
 from domain.values import PartialDate
 
 KEYS = ("a", "b", "c", "d", "e", "f", "g")
