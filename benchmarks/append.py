@@ -154,6 +154,9 @@ def import_times(where: list[str], folder: Path) -> tuple[int, list[tuple[str, i
 
 
 def main() -> None:
+    from bytecode import cache_bytecode  # benchmarks/bytecode.py
+
+    cache_bytecode()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--big", type=int, default=1_000_000)

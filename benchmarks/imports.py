@@ -443,6 +443,9 @@ def report(backend: Backend, rows: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
+    from bytecode import cache_bytecode  # benchmarks/bytecode.py
+
+    cache_bytecode()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000, help="synthetic events in the jsonl file")
     parser.add_argument("--grants", type=int, default=100_000, help="grants in the 360giving file")

@@ -191,6 +191,9 @@ def working_copy(source: Path, folder: Path) -> Path:
 
 
 def main() -> None:
+    from bytecode import cache_bytecode  # benchmarks/bytecode.py
+
+    cache_bytecode()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--orgs", type=int, default=None, help="default: events/100")

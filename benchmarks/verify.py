@@ -81,6 +81,9 @@ def working_copy(source: Path, folder: Path) -> Path:
 
 
 def main() -> None:
+    from bytecode import cache_bytecode  # benchmarks/bytecode.py
+
+    cache_bytecode()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=100_000, help="events of the synthetic ledger")
     parser.add_argument("--path", type=Path, default=None, help="an existing ledger file (measured on a copy)")

@@ -36,7 +36,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -51,7 +51,6 @@ from psycopg.sql import SQL, Composed, Identifier
 from domain.errors import InputError
 from domain.integrity.chain import ChainError
 from domain.integrity.meta import SEAL, seal
-from domain.integrity.signatures import Signer
 from domain.mapper import event_id_of
 from domain.storage import (
     PagedReads,
@@ -63,6 +62,9 @@ from domain.storage import (
     locked_out,
     stored_id,
 )
+
+if TYPE_CHECKING:
+    from domain.integrity.signatures import Signer
 
 #: URL schemes that select PostgreSQL.
 SCHEMES = ("postgresql", "postgres")

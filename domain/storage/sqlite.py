@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import OperationalError, StoredEvent
@@ -20,9 +20,11 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from domain.integrity.chain import CREATE_CHAIN
 from domain.integrity.meta import SEAL, seal
-from domain.integrity.signatures import CREATE_SIGNATURES, Signer
 from domain.mapper import event_id_of
 from domain.storage import PagedReads, Row, Transaction, chain_and_index, check_index_head, stored_id
+
+if TYPE_CHECKING:
+    from domain.integrity.signatures import Signer
 
 #: An event row's place in the events table's primary key: aggregate id, version.
 _AGGREGATE_ORDER = itemgetter(1, 2)
@@ -36,6 +38,8 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
     signer: Signer | None = None
 
     def construct_create_table_statements(self) -> list[str]:
+        from domain.integrity.signatures import CREATE_SIGNATURES  # on creation only: it loads the key code
+
         return [
             *super().construct_create_table_statements(),
             "CREATE TABLE IF NOT EXISTS event_index ("
@@ -133,6 +137,8 @@ class LedgerSQLiteRecorder(PagedReads, SQLiteApplicationRecorder):
 
     def create_missing_tables(self) -> None:
         """The tables a ledger of an earlier schema lacks (``migrate``): ``event_signatures``."""
+        from domain.integrity.signatures import CREATE_SIGNATURES
+
         with self.datastore.transaction(commit=True) as c:
             for statement in CREATE_SIGNATURES:
                 c.execute(statement)
