@@ -111,6 +111,9 @@ _CACHE_SIZE = 16
 #: end to end (``benchmarks/engines.py``: 0.50 s CPU / 0.68 s wall against 0.62 s / 1.22 s split, on a
 #: busy 2-core machine); from a few thousand the halved search time pays for it.
 PARALLEL_THRESHOLD = 2000
+#: Unweighted closeness and harmonic on at least this many organisations run as multi-source searches
+#: (``projections.msbfs``, about 4x igraph's): below, loading numpy (0.06 s) costs more than it saves.
+MSBFS_FROM = 2000
 
 
 # -- checking options -------------------------------------------------------------------------
@@ -475,9 +478,24 @@ def to_igraph(simple: nx.Graph, *, weighted: bool) -> Engine:
 # -- the metrics on igraph --------------------------------------------------------------------
 
 
-@without_numpy
 def igraph_scores(prepared: Prepared, metric: str) -> dict[str, float | None]:
-    """Scores of an engine metric, computed by igraph, normalised as NetworkX does (see ``centrality``)."""
+    """Scores of an engine metric, computed by igraph, normalised as NetworkX does (see ``centrality``).
+
+    Unweighted closeness and harmonic from ``MSBFS_FROM`` organisations are searched by
+    ``projections.msbfs`` instead: numpy is loaded first, since igraph's calls run with it hidden.
+    """
+    if metric in ("closeness", "harmonic") and _searched(prepared.weighted, prepared.simple.number_of_nodes()):
+        import numpy  # noqa: F401
+    return _igraph_scores(prepared, metric)
+
+
+def _searched(weighted: bool, n: int) -> bool:
+    """Whether closeness and harmonic are computed by multi-source search (``projections.msbfs``)."""
+    return not weighted and n >= MSBFS_FROM
+
+
+@without_numpy
+def _igraph_scores(prepared: Prepared, metric: str) -> dict[str, float | None]:
     e = prepared.engine()
     n = len(e.keys)
     if n == 0:
@@ -556,6 +574,14 @@ def _from(e: Engine, metric: str, vertices: range) -> list[float]:
         if whole:
             return list(g.betweenness(directed=False, weights=e.length))
         return list(g.betweenness(directed=False, weights=e.length, sources=vertices))
+    if e.length is None and _searched(False, g.vcount()):
+        from projections.msbfs import searches
+
+        reach, total, harmonic = searches(g.vcount(), g.get_edgelist(), vertices)
+        if metric == "harmonic":
+            return [float(h) for h in harmonic]
+        # igraph's normalised closeness: (reached - 1) / total distance, NaN for a search that reaches nobody
+        return [(r - 1) / t if t else math.nan for r, t in zip(reach.tolist(), total.tolist(), strict=True)]
     chosen = None if whole else vertices
     if metric == "closeness":
         return list(g.closeness(vertices=chosen, weights=e.length, normalized=True))

@@ -130,6 +130,42 @@ def test_metrics_split_across_processes_equal_networkx(monkeypatch: pytest.Monke
             assert_same(ours, reference, f"{metric} / {weight}")
 
 
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_multi_source_searches_equal_networkx(monkeypatch: pytest.MonkeyPatch, workers: str) -> None:
+    """Unweighted closeness and harmonic from ``MSBFS_FROM`` organisations (here 10) are bit-parallel
+    searches (``projections.msbfs``), on one process or split: NetworkX's own functions are the reference,
+    on a network of islands and an isolated organisation, with more organisations than one batch (256)."""
+    monkeypatch.setattr(engines, "MSBFS_FROM", 10)
+    monkeypatch.setattr(engines, "PARALLEL_THRESHOLD", 10)
+    monkeypatch.setenv("NETLEDGER_WORKERS", workers)
+    graph = ledger_like(nx.powerlaw_cluster_graph(600, 2, 0.3, seed=6), seed=6)
+    simple = prepare(graph, weight="none").simple
+    assert nx.number_connected_components(simple) == 4 and len(simple) > 2 * 256
+    assert_same(centrality(graph, "closeness", engine="igraph"), nx.closeness_centrality(simple), "closeness")
+    assert_same(centrality(graph, "harmonic", engine="igraph"), nx.harmonic_centrality(simple), "harmonic")
+    # weighted, they stay on igraph's Dijkstra
+    assert_same(
+        centrality(graph, "closeness", weight="ties", engine="igraph"),
+        nx.closeness_centrality(prepare(graph, weight="ties").simple, distance="distance"),
+        "closeness / ties",
+    )
+
+
+def test_searches_count_what_networkx_measures() -> None:
+    """Per source: organisations reached, the sum of distances and of 1/distance, against NetworkX's BFS."""
+    from projections.msbfs import searches
+
+    rng = random.Random(7)
+    for n in (1, 2, 9, 70, 300):
+        g = nx.gnm_random_graph(n, rng.randint(0, 2 * n), seed=rng.randint(0, 10**6))
+        sources = sorted(rng.sample(range(n), k=min(n, 40)))
+        reach, total, harmonic = searches(n, list(g.edges()), sources)
+        for i, s in enumerate(sources):
+            lengths = nx.single_source_shortest_path_length(g, s)
+            assert reach[i] == len(lengths) and total[i] == sum(lengths.values())
+            assert math.isclose(harmonic[i], sum(1 / d for d in lengths.values() if d), rel_tol=1e-12)
+
+
 @pytest.mark.parametrize("weight", WEIGHTS)
 def test_louvain_modularity_within_one_percent_of_networkx(weight: str) -> None:
     ours = communities(MEDIUM, weight=weight, seed=1, engine="igraph")
