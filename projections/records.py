@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from uuid import UUID
@@ -112,11 +112,11 @@ class EventOp:
     tie_type: str
     #: The class's ``class_version`` now: a stored payload of an older one is upcast first.
     version: int
+    #: Whether stored payloads may need ``upcast`` (the class is past version 1): read once per row.
+    upcasts: bool = field(init=False)
 
-    @property
-    def upcasts(self) -> bool:
-        """Whether stored payloads may need ``upcast`` (the class is past version 1)."""
-        return self.version > 1
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "upcasts", self.version > 1)
 
     @cached_property
     def cls(self) -> type[LedgerEvent]:
