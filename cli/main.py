@@ -71,12 +71,26 @@ class LedgerGroup(click.Group):
         assert isinstance(command, click.Command) and command.name == cmd_name, cmd_name
         return command
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.BadOptionUsage as exc:  # e.g. ``--db`` last, without its value: click 8.5 gives no context
+            exc.ctx = exc.ctx or ctx  # so that click prints the usage line and the help hint with the error
+            raise
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LedgerError as exc:
             click.echo(f"Error: {_shown(str(_with_suggestions(for_cli(exc), ctx)))}", err=True)
             ctx.exit(exc.exit_code)
+        except click.BadOptionUsage as exc:
+            if exc.ctx is not None:
+                raise
+            # click 8.5 raises "Option '--effective' requires an argument." with no context, so it prints
+            # no usage line: say it as every other input error is said, naming the option.
+            click.echo(f"Error: {exc.option_name}: {exc.format_message()} (see the command's --help)", err=True)
+            ctx.exit(2)
         except BrokenPipeError:  # e.g. `netledger log | head`: the reader left, nothing went wrong
             sys.stdout = None
             ctx.exit(0)

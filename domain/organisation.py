@@ -17,19 +17,32 @@ from uuid import UUID, uuid5
 
 from pydantic import Field, model_validator
 
-from domain.errors import RuleViolation
+from domain.errors import InputError, RuleViolation
 from domain.events import Aggregate, Envelope, LedgerEvent, RetractedMixin, check_order
 from domain.sectors import SECTORS as SECTORS
 from domain.sectors import Sector
-from domain.values import CleanShortText, Country, Identifier, OrgKey, PartialDate, Party
+from domain.values import KEY_FIX, CleanShortText, Country, Identifier, OrgKey, PartialDate, Party
 
 NAMESPACE = UUID("6f1c1f0e-5d0a-4c7e-9a55-3f3b8f1c2a10")
 
 
 @lru_cache(maxsize=65_536)  # asked for every party of every relation
 def organisation_id(key: str) -> UUID:
-    """The aggregate id of the organisation with this key."""
-    return uuid5(NAMESPACE, f"organisation:{key}")
+    """The aggregate id of the organisation with this key.
+
+    A key is asked for before its form is checked (the id places the event): text that has no UTF-8
+    bytes (a lone surrogate, as a shell passes undecodable bytes) is refused here, naming the key.
+
+    >>> try:
+    ...     organisation_id(chr(0xD800))
+    ... except InputError as refused:
+    ...     print(refused.field, "|", refused.problem)
+    key | '\ud800' is not a key: it has no UTF-8 bytes
+    """
+    try:
+        return uuid5(NAMESPACE, f"organisation:{key}")
+    except UnicodeEncodeError:
+        raise InputError("key", f"{key!r} is not a key: it has no UTF-8 bytes", KEY_FIX) from None
 
 
 def _unique(values: list[str]) -> list[str]:

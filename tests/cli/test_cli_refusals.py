@@ -36,6 +36,12 @@ CASES: list[tuple[str, int, str, dict[str, bool]]] = [
     ("org rename a --name-en A", 1, "name", {}),
     ("org rename a --name-en A2 --effective 2019-13", 2, "effective", {}),
     ("org rename a --name-en A2 --event-id nope", 2, "event_id", {}),
+    # a key the shell passed as undecodable bytes (a lone surrogate): refused before it names an aggregate
+    ("org rename \ud800 --name-en N", 2, "key: '\\ud800' is not a key: it has no UTF-8 bytes", {}),
+    ("org register a\udcff --sector firm --name-en N", 2, "key: 'a\\udcff' is not a key", {}),
+    ("org dissolve \ud800", 2, "key: '\\ud800' is not a key", {}),
+    # an option without its value (click gives this error no context): one line naming the option
+    ("org rename a --name-en A2 --effective", 2, "--effective: Option '--effective' requires an argument", {}),
     # org dissolve
     ("org dissolve nobody", 1, "key: unknown organisation", {}),
     ("org dissolve gone", 1, "key: organisation 'gone' is dissolved", {}),
@@ -216,6 +222,18 @@ def test_refused(case, world, run, h):
     result = run(*args)
     h.assert_error(result, code, field.format(**world), **options)
     check()
+
+
+def test_a_group_option_without_its_value_shows_the_usage(run, db, h):
+    """``netledger --db`` with nothing after it: click's usage line and help hint, one Error: line."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    result = CliRunner().invoke(cli, ["--db"], prog_name="netledger")
+    h.assert_error(result, 2, "Option '--db' requires an argument", usage=True)
+    assert result.stderr.startswith("Usage: netledger [OPTIONS] COMMAND [ARGS]...")
+    assert not db.exists()
 
 
 READ_COMMANDS = ["log", "log --format jsonl", "show a", "show a --format json"]
