@@ -624,7 +624,8 @@ def _eigenvector(e: Engine) -> list[float]:
         if len(members) == 1:
             parts.append((0.0, members, [1.0]))
             continue
-        sub = g.induced_subgraph(members, implementation="create_from_scratch")
+        whole = len(members) == n  # one component: no copy of the graph
+        sub = g if whole else g.induced_subgraph(members, implementation="create_from_scratch")
         weights = sub.es["weight"] if e.weight is not None else None
         vector, value = sub.eigenvector_centrality(weights=weights, return_eigenvalue=True)
         norm = math.sqrt(math.fsum(x * x for x in vector))
