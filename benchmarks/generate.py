@@ -433,12 +433,20 @@ def _save(ledger: Ledger, events: list[LedgerEvent]) -> None:
 
 
 def ensure(events: int, orgs: int, seed: int = 1, path: Path | None = None, quiet: bool = False) -> Path:
-    """The cached ledger for these arguments, generated if missing."""
+    """The cached ledger for these arguments, generated if missing, migrated if written by an older netledger."""
     path = path or default_path(events, orgs, seed)
     if not path.exists():
         if not quiet:
             print(f"generating {events:,} events into {path} ...", file=sys.stderr)
         generate(path, events, orgs, seed, quiet=quiet)
+        return path
+    from domain.integrity.migrate import migrate
+
+    with Ledger(path) as ledger:
+        if ledger.needs_migration:  # e.g. cached before the meta rows were sealed (schema 3)
+            if not quiet:
+                print(f"migrating the cached {path} to the current schema ...", file=sys.stderr)
+            migrate(ledger)
     return path
 
 
