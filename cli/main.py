@@ -12,7 +12,7 @@ import sqlite3
 import sys
 import threading
 from importlib import import_module
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from eventsourcing.persistence import PersistenceError
@@ -74,9 +74,10 @@ class LedgerGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)
-        except click.BadOptionUsage as exc:  # e.g. ``--db`` last, without its value: click 8.5 gives no context
-            exc.ctx = exc.ctx or ctx  # so that click prints the usage line and the help hint with the error
-            raise
+        except click.BadOptionUsage as exc:  # e.g. ``--db`` last, without its value
+            if exc.ctx is not None:
+                raise
+            _bad_option(exc, ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -84,13 +85,10 @@ class LedgerGroup(click.Group):
         except LedgerError as exc:
             click.echo(f"Error: {_shown(str(_with_suggestions(for_cli(exc), ctx)))}", err=True)
             ctx.exit(exc.exit_code)
-        except click.BadOptionUsage as exc:
+        except click.BadOptionUsage as exc:  # e.g. ``org rename a --effective``
             if exc.ctx is not None:
                 raise
-            # click 8.5 raises "Option '--effective' requires an argument." with no context, so it prints
-            # no usage line: say it as every other input error is said, naming the option.
-            click.echo(f"Error: {exc.option_name}: {exc.format_message()} (see the command's --help)", err=True)
-            ctx.exit(2)
+            _bad_option(exc, ctx)
         except BrokenPipeError:  # e.g. `netledger log | head`: the reader left, nothing went wrong
             sys.stdout = None
             ctx.exit(0)
@@ -98,6 +96,16 @@ class LedgerGroup(click.Group):
             message = _shown(" ".join(str(exc).split()))
             click.echo(f"Error: db: the ledger storage failed: {message}", err=True)
             ctx.exit(2)
+
+
+def _bad_option(exc: click.BadOptionUsage, ctx: click.Context) -> NoReturn:
+    """An option given without its value, said as every other input error is: one line naming the option, exit 2.
+
+    click 8.5 raises "Option '--effective' requires an argument." with no context, so it would print
+    no usage line either: the line alone, naming no field.
+    """
+    click.echo(f"Error: {exc.option_name}: {exc.format_message()} (see --help)", err=True)
+    ctx.exit(2)
 
 
 def _shown(text: str) -> str:

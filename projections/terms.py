@@ -169,21 +169,8 @@ class RelationOn:
 TERMS: dict[type[LedgerEvent], tuple[str, ...]] = {
     Partnership.Formed: ("title", "parties"),
     Agreement.Signed: ("kind", "title", "parties", "term_end"),
-    Support.Awarded: (
-        "kind",
-        "funders",
-        "recipients",
-        "programme",
-        "amount",
-        "currency",
-        "planned_start",
-        "planned_end",
-        "title",
-        "description",
-        "reference",
-        "giving360",
-        "data_quality",
-    ),
+    # what an award fixes, then what ``support.amended`` may change (its fields, in their order)
+    Support.Awarded: ("kind", "funders", "recipients", "programme", "reference", *Support.Amended.payload_fields()),
 }
 #: How a relation's status reads before it starts, and after each closing event.
 NOT_YET = {

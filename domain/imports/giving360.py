@@ -462,7 +462,7 @@ class _Imported:
 
 
 #: What a republished grant may change by ``support.amended`` (anything else needs a new award).
-AMENDABLE = ("amount", "currency", "planned_start", "planned_end", "title", "description", "giving360", "data_quality")
+AMENDABLE = Support.Amended.payload_fields()
 #: What it may not: the grant is refused, naming the field.
 FIXED = ("kind", "funders", "recipients", "programme", "effective")
 

@@ -61,7 +61,7 @@ def float_artefact(source: Any, exported: Any) -> bool:
 def round_trip(tmp_path: Path, source: Path) -> tuple[Path, list[tuple[str, str, Any, Any]]]:
     """Import *source*, export, re-import the export into the same ledger; the differences found."""
     db = tmp_path / "l.db"
-    first = run(db, "import", "--create", str(source), "--format", "360giving")
+    first = imported(db, source)
     assert first.exit_code == 0, first.stderr
     out = tmp_path / "export.json"
     exported = run(db, "export", "--format", "360giving", "--out", str(out))
@@ -69,7 +69,7 @@ def round_trip(tmp_path: Path, source: Path) -> tuple[Path, list[tuple[str, str,
     assert "0 support(s) skipped" in exported.stderr
     with Ledger(db) as ledger:
         before = ledger.count()
-    again = run(db, "import", "--create", str(out), "--format", "360giving")
+    again = imported(db, out)
     assert again.exit_code == 0, again.stderr
     assert "wrote 0 event(s)" in again.stderr
     with Ledger(db) as ledger:
@@ -288,12 +288,8 @@ def test_flagged_grants_draw_no_self_loop(tmp_path: Path) -> None:
     from projections.store import load_network
 
     db = tmp_path / "l.db"
-    assert (
-        run(
-            db, "import", "--create", str(write(tmp_path / "g.json", every_field_grants())), "--format", "360giving"
-        ).exit_code
-        == 0
-    )
+    done = imported(db, write(tmp_path / "g.json", every_field_grants()))
+    assert done.exit_code == 0, done.stderr
     with Ledger(db) as ledger:
         graph = load_network(ledger)
     assert not any(u == v for u, v in graph.edges())
@@ -302,12 +298,8 @@ def test_flagged_grants_draw_no_self_loop(tmp_path: Path) -> None:
 
 def test_log_and_show_carry_the_flags_and_original(tmp_path: Path) -> None:
     db = tmp_path / "l.db"
-    assert (
-        run(
-            db, "import", "--create", str(write(tmp_path / "g.json", every_field_grants())), "--format", "360giving"
-        ).exit_code
-        == 0
-    )
+    done = imported(db, write(tmp_path / "g.json", every_field_grants()))
+    assert done.exit_code == 0, done.stderr
     log = run(db, "log", "--format", "json")
     assert log.exit_code == 0, log.stderr
     records = {r.get("reference"): r for r in json.loads(log.stdout)}
@@ -357,6 +349,6 @@ def test_schema_error_in_a_used_field_refuses_the_grant(tmp_path: Path) -> None:
     grants = every_field_grants()
     grants[1]["fundingOrganization"][0] = {"id": "GB-CHC-1015648", "name": "Funder Trust", "url": 5}
     db = tmp_path / "l.db"
-    result = run(db, "import", "--create", str(write(tmp_path / "g.json", grants)), "--format", "360giving")
+    result = imported(db, write(tmp_path / "g.json", grants))
     assert result.exit_code == 1
     assert "grant 2 (360G-gen-individual): fundingOrganization[0].url: 5 is not of type 'string'" in result.stderr

@@ -262,12 +262,14 @@ def judge(ledger_target: str, attack: Attack, checkpoint: Path, pub: Path) -> Ve
         right = alone.exit_code == 0 and against.exit_code == 1
     elif attack.alone == "deep":
         right = alone.exit_code == 0 and deep.exit_code == 1 and "rule" in deep.stderr and against.exit_code == 1
-        with Ledger(ledger_target) as ledger:  # and checkpoint signs nothing
+        with Ledger(ledger_target) as ledger:  # and checkpoint signs nothing: it must refuse
             try:
                 checkpoint_of(ledger)
-                right = False
             except LedgerError:
-                pass
+                refused = True
+            else:
+                refused = False
+        right = right and refused
     else:
         right = alone.exit_code == 1 and attack.alone in alone.stderr and against.exit_code == 1
     if attack.against not in against.stderr:
