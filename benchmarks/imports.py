@@ -36,6 +36,13 @@ from ``tests/pgserver.py``), on an empty ledger (``netledger init`` first, not t
     (a minimal aggregate, one event per record, ``app.save`` of 1,000 events at a time, no
     validation, no chain). ``vs es`` = import events/s / its events/s (target >= 1.3).
 
+  - **checked floor** (360Giving only): the three-table floor with the package read as the
+    import must read it since issue 13, a stream behind the input guard (``ijson``,
+    ``domain.limits``), and each grant checked against the official 360Giving schema
+    (``domain.imports.schema360``). It shows how much of the ratio to eventsourcing direct that
+    required work alone leaves: the import adds its own form checks, the ledger's validation and
+    rules, and the lossless typed member to it.
+
   Both ratios are also printed by CPU time (user + system, from ``os.wait4``): the three
   processes run one after the other, so on a busy machine the wall-clock ratios move with
   the load, the CPU ones much less.
@@ -206,8 +213,14 @@ def child_raw(backend: str, target: str) -> dict[str, Any]:
 RECORD_BOOKKEEPING = ("position", "version", "type", "aggregate_id")
 
 
-def baseline_records(path: str, fmt: str) -> Any:
-    """``(aggregate id hex, version, topic, state dict)`` of each event an import of *path* stores (roughly)."""
+def baseline_records(path: str, fmt: str, checked: bool = False) -> Any:
+    """``(aggregate id hex, version, topic, state dict)`` of each event an import of *path* stores (roughly).
+
+    *checked* (360Giving only): read the package as the import must, a stream behind the input guard
+    (``ijson`` over ``domain.limits.JsonGuard``, as ``domain.imports.giving360.iter_grants``), and check
+    each grant against the official schema (``domain.imports.schema360.grant_errors``): the work issue 13
+    asks of any 360Giving import. Only those two small modules are imported, not the import's own.
+    """
     import uuid
 
     if fmt == "jsonl":
@@ -218,8 +231,24 @@ def baseline_records(path: str, fmt: str) -> Any:
                 state = {k: v for k, v in record.items() if k not in RECORD_BOOKKEEPING}
                 yield aggregate, record.get("version") or 1, record["type"], state
         return
-    with open(path, "rb") as f:
-        grants = json.load(f)["grants"]
+    if checked:
+        import ijson  # type: ignore[import-untyped]
+
+        from domain.imports.schema360 import grant_errors
+        from domain.limits import JsonGuard
+
+        def streamed() -> Any:
+            with open(path, "rb") as f:
+                guarded = JsonGuard(f, where="file", record_depth=3, record_noun="grant")
+                for grant in ijson.items(guarded, "grants.item", use_float=False):
+                    for _ in grant_errors(grant):
+                        pass
+                    yield grant
+
+        grants = streamed()
+    else:
+        with open(path, "rb") as f:
+            grants = json.load(f)["grants"]
     seen: set[str] = set()
     for grant in grants:
         for side in ("fundingOrganization", "recipientOrganization"):
@@ -230,14 +259,19 @@ def baseline_records(path: str, fmt: str) -> Any:
         yield uuid.uuid5(uuid.NAMESPACE_URL, grant["id"]).hex, 1, "support.awarded", grant
 
 
-def child_floor(path: str, fmt: str, target: str) -> dict[str, Any]:
-    """The three-table floor, as a whole process: parse, serialise, hash, one executemany per table."""
+def child_floor(path: str, fmt: str, target: str, checked: str = "") -> dict[str, Any]:
+    """The three-table floor, as a whole process: parse, serialise, hash, one executemany per table.
+
+    *checked* (``"checked"``): the 360Giving package streamed and schema-checked (``baseline_records``);
+    its exact decimals are written as JSON text.
+    """
     import hashlib
 
     events, index, chain = [], [], []
     previous, prev_position = bytes(32), None
-    for position, (aggregate, version, topic, state) in enumerate(baseline_records(path, fmt), start=1):
-        data = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
+    records = baseline_records(path, fmt, checked=bool(checked))
+    for position, (aggregate, version, topic, state) in enumerate(records, start=1):
+        data = json.dumps(state, ensure_ascii=False, separators=(",", ":"), default=str).encode()
         events.append((position, aggregate, version, topic, data))
         index.append((state.get("event_id") or state.get("id"), position, aggregate, version))
         canonical = f"netledger-event-v1\n{position}\n{aggregate}\n{version}\n{topic}\n".encode() + data
@@ -356,9 +390,12 @@ def measure(backend: Backend, folder: Path, label: str, path: Path, fmt: str, ex
         }
         result["count"] = child(folder, "count", target)["count"]
         if backend.name == "sqlite":
-            for baseline in ("floor", "esdirect"):
+            for baseline, kind, *extra in BASELINES:
+                if baseline == "checked" and fmt != "360giving":
+                    continue
                 scratch = folder / f"{baseline}.db"
-                done = spawn([sys.executable, __file__, "--child", baseline, str(path), fmt, str(scratch)], folder)
+                argv = [sys.executable, __file__, "--child", kind, str(path), fmt, str(scratch), *extra]
+                done = spawn(argv, folder)
                 if done["rc"]:
                     raise SystemExit(f"{baseline} failed:\n{done['stderr']}")
                 rows = json.loads(done["stdout"].strip().splitlines()[-1])["rows"]
@@ -375,7 +412,14 @@ def measure(backend: Backend, folder: Path, label: str, path: Path, fmt: str, ex
         backend.drop(target)
 
 
-BASELINES = (("floor", "three-table floor (process)"), ("esdirect", "eventsourcing direct (process)"))
+#: The whole-process baselines: key, ``--child`` mode and its extra argument.
+BASELINES = (("floor", "floor"), ("esdirect", "esdirect"), ("checked", "floor", "checked"))
+#: How the report names them.
+BASELINE_NAMES = {
+    "floor": "three-table floor (process)",
+    "esdirect": "eventsourcing direct (process)",
+    "checked": "  + stream, guard, schema (process)",
+}
 
 
 def report(backend: Backend, rows: list[dict[str, Any]]) -> None:
@@ -419,14 +463,17 @@ def report(backend: Backend, rows: list[dict[str, Any]]) -> None:
                 f"{'  netledger verify':<34}{'':>11}{v['seconds']:>9.1f}{r['count'] / v['seconds']:>10,.0f}"
                 f"{'':>8}{'':>10}  {state}"
             )
-        for baseline, name in (
-            ("floor", "three-table floor (process)"),
-            ("esdirect", "eventsourcing direct (process)"),
-        ):
+        for baseline, name in BASELINE_NAMES.items():
             if baseline in r:
                 b = r[baseline]
                 print(f"{'  ' + name:<34}{b['rows']:>11,}{b['seconds']:>9.1f}{b['rows'] / b['seconds']:>10,.0f}"
                       f"{'':>8}{b['peak']:>10,.0f}")  # fmt: skip
+        if "checked" in r and direct:  # what the schema-checked stream alone leaves of the ratio to eventsourcing
+            checked_rate = r["checked"]["rows"] / r["checked"]["seconds"]
+            print(
+                f"{'':<6}the checked floor is {checked_rate / (direct['rows'] / direct['seconds']):.2f}x "
+                f"eventsourcing direct; the import is {rate / checked_rate:.2f}x the checked floor"
+            )
         if raw:
             for how in ("executemany", "copy"):
                 if how in raw:
