@@ -418,7 +418,7 @@ BASELINES = (("floor", "floor"), ("esdirect", "esdirect"), ("checked", "floor", 
 BASELINE_NAMES = {
     "floor": "three-table floor (process)",
     "esdirect": "eventsourcing direct (process)",
-    "checked": "  + stream, guard, schema (process)",
+    "checked": "checked floor (process)",
 }
 
 
