@@ -47,6 +47,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from imports import NETLEDGER, giving_file, spawn  # noqa: E402  (benchmarks/imports.py)
+from imports import NETLEDGER, giving_file, measure, spawn, sqlite_backend  # noqa: E402  (benchmarks/imports.py)
+
+from domain.collector import paused_gc  # noqa: E402
 
 #: Issue 16's target: the import at least this many times as fast as eventsourcing direct.
 TARGET = 1.3
@@ -63,41 +66,27 @@ TARGET = 1.3
 BATCH = 2000
 
 
-def whole_processes(path: Path, folder: Path) -> tuple[dict[str, float], float]:
-    """Wall seconds of the import, eventsourcing direct and the checked floor, each a whole process;
-    and the import's CPU seconds (user + system)."""
-    seconds = {}
-    db = folder / "import.db"
-    cli = [*NETLEDGER, "--db", str(db), "--actor", "bench"]
-    if spawn([*cli, "init"], folder)["rc"]:
-        raise SystemExit("netledger init failed")
-    done = spawn([*cli, "import", str(path), "--format", "360giving"], folder)
-    if done["rc"]:
-        raise SystemExit(f"the import failed:\n{done['stderr']}")
-    seconds["netledger import (process)"] = done["seconds"]
-    cpu = done["cpu"]
-    script = str(ROOT / "benchmarks" / "imports.py")
-    for name, mode in (("eventsourcing direct (process)", ["esdirect"]), ("checked floor (process)", ["floor"])):
-        scratch = folder / f"{mode[0]}.db"
-        extra = ["checked"] if name.startswith("checked") else []
-        done = spawn([sys.executable, script, "--child", *mode, str(path), "360giving", str(scratch), *extra], folder)
-        if done["rc"]:
-            raise SystemExit(f"{name} failed:\n{done['stderr']}")
-        seconds[name] = done["seconds"]
-    return seconds, cpu
+def whole_processes(path: Path, events: int, folder: Path) -> tuple[dict[str, float], float]:
+    """Wall seconds of the import, eventsourcing direct and the checked floor, each a whole process
+    (``imports.measure``, which also checks the ledger's count); and the import's CPU seconds."""
+    done = measure(sqlite_backend(folder), folder, "stages", path, "360giving", events + 1, raw=False)
+    if done["rc"] or done["count"] != events + 1:  # + its import.recorded
+        raise SystemExit(f"the import failed (exit {done['rc']}, {done['count']:,} events): {done['said']}")
+    seconds = {
+        "netledger import (process)": done["seconds"],
+        "eventsourcing direct (process)": done["esdirect"]["seconds"],
+        "checked floor (process)": done["checked"]["seconds"],
+    }
+    return seconds, done["cpu"]
 
 
 def timed(work: Callable[[], Iterable[Any]]) -> float:
-    """Seconds to run *work* through, the garbage collector paused (as ``domain.collector.paused_gc``)."""
+    """Seconds to run *work* through, the garbage collector paused as the import pauses it."""
     gc.collect()
-    gc.disable()
-    try:
+    with paused_gc():
         started = time.perf_counter()
-        for _ in work():
-            pass
+        deque(work(), maxlen=0)
         return time.perf_counter() - started
-    finally:
-        gc.enable()
 
 
 def reading_stages(path: Path, folder: Path) -> dict[str, float]:
@@ -159,8 +148,7 @@ def reading_stages(path: Path, folder: Path) -> dict[str, float]:
                 return time.perf_counter() - started
 
             gc.collect()
-            gc.disable()
-            try:
+            with paused_gc():
                 for item in items():
                     for command in item.commands:
                         if command.draft.event_id not in seen:  # a registration: once, as it is written once
@@ -170,8 +158,6 @@ def reading_stages(path: Path, folder: Path) -> dict[str, float]:
                         spent += validate()
                         batch = []
                 return spent + validate()
-            finally:
-                gc.enable()
 
         drafts = validation()
         return {
@@ -198,7 +184,7 @@ def main() -> None:
             f"360Giving import by stage: {args.grants:,} grants ({events:,} events), Python {sys.version.split()[0]}, "
             f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
         )
-        seconds, cpu = whole_processes(path, folder)
+        seconds, cpu = whole_processes(path, events, folder)
         seconds.update(reading_stages(path, folder))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
